@@ -1,0 +1,51 @@
+// Shared pieces of the addon: registration of each file's exports, the error guard, and the
+// conversions between JS values and LibTorch's tensors, dtypes and devices.
+#pragma once
+#include <napi.h>
+#include <ATen/ATen.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mt {
+
+// Each source file registers its exports with MT_EXPORTS; addon.cc calls them all at load, so
+// adding a file to native/ needs no edit anywhere else.
+using InitFn = void (*)(Napi::Env, Napi::Object);
+struct Registrar {
+  Registrar(InitFn fn);
+};
+std::vector<InitFn>& registry();
+#define MT_EXPORTS(fn) static ::mt::Registrar mt_registrar_(fn)
+
+// Throws a JS Error (as a Napi::Error C++ exception) that names the operation and carries
+// LibTorch's own message without its C++ backtrace.
+[[noreturn]] void throwFrom(Napi::Env env, const std::string& where, const std::exception& e);
+[[noreturn]] void throwError(Napi::Env env, const std::string& message);
+[[noreturn]] void throwTypeError(Napi::Env env, const std::string& message);
+
+using Method = Napi::Value (*)(const Napi::CallbackInfo&);
+// Exposes `fn` as exports[name], with every C++ exception turned into a JS Error naming `name`.
+void define(Napi::Env env, Napi::Object exports, const char* name, Method fn);
+
+// Tensors cross to JS as numeric handles (see common.cc). The JS Tensor class keeps its handle in
+// `_h`; natives take either the handle or the Tensor itself.
+Napi::Value wrap(Napi::Env env, at::Tensor tensor);
+at::Tensor& unwrap(Napi::Env env, Napi::Value value, const char* what = "tensor");
+bool isTensorLike(Napi::Value value);
+void disposeHandle(Napi::Env env, Napi::Value value);
+
+at::ScalarType parseDtype(Napi::Env env, Napi::Value value);
+const char* dtypeName(at::ScalarType type);
+at::Device parseDevice(Napi::Env env, Napi::Value value);
+std::string deviceName(const at::Device& device);
+std::string shapeString(at::IntArrayRef sizes);
+std::vector<int64_t> parseIntList(Napi::Env env, Napi::Value value, const char* what);
+
+inline int32_t argInt(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  if (!info[i].IsNumber()) throwTypeError(info.Env(), std::string(what) + " must be a number");
+  return info[i].As<Napi::Number>().Int32Value();
+}
+
+}  // namespace mt

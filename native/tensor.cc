@@ -1,0 +1,237 @@
+// Tensor basics that are not ATen operators: data in and out, properties, autograd entry points,
+// and typed fast paths for the hottest binary ops (the generic path handles the rest).
+#include "common.h"
+
+#include <torch/csrc/autograd/autograd.h>
+#include <torch/csrc/autograd/function.h>
+#include <torch/csrc/autograd/generated/variable_factories.h>
+
+#include <cstring>
+
+namespace mt {
+namespace {
+
+size_t byteLengthOf(const Napi::Value& v) {
+  if (v.IsTypedArray()) return v.As<Napi::TypedArray>().ByteLength();
+  if (v.IsArrayBuffer()) return v.As<Napi::ArrayBuffer>().ByteLength();
+  return 0;
+}
+
+const void* bytesOf(const Napi::Value& v) {
+  if (v.IsTypedArray()) {
+    auto array = v.As<Napi::TypedArray>();
+    return static_cast<const uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+  }
+  return v.As<Napi::ArrayBuffer>().Data();
+}
+
+// fromData(bytes: TypedArray, shape, dtype, storedAs?: dtype, device?, requiresGrad?)
+// The bytes are copied, so the TypedArray stays the caller's. `storedAs` names the dtype of the
+// bytes when it differs from the tensor's (float32 data for a float16 tensor).
+Napi::Value fromData(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsTypedArray() && !info[0].IsArrayBuffer()) throwTypeError(env, "tensor data must be a TypedArray");
+  auto shape = parseIntList(env, info[1], "shape");
+  at::ScalarType dtype = parseDtype(env, info[2]);
+  at::ScalarType stored = info[3].IsString() ? parseDtype(env, info[3]) : dtype;
+  at::Tensor t = at::empty(shape, at::TensorOptions().dtype(stored));
+  const size_t expected = static_cast<size_t>(t.numel()) * t.element_size();
+  if (byteLengthOf(info[0]) != expected) {
+    throwError(env, "tensor data has " + std::to_string(byteLengthOf(info[0])) + " bytes but shape " +
+                        shapeString(t.sizes()) + " of " + dtypeName(stored) + " needs " + std::to_string(expected));
+  }
+  if (expected) std::memcpy(t.data_ptr(), bytesOf(info[0]), expected);
+  if (stored != dtype) t = t.to(dtype);
+  if (info.Length() > 4 && info[4].IsString()) t = t.to(parseDevice(env, info[4]));
+  if (info.Length() > 5 && info[5].IsBoolean() && info[5].As<Napi::Boolean>().Value()) t.set_requires_grad(true);
+  return wrap(env, t);
+}
+
+// toData(t) -> { buffer: ArrayBuffer, dtype }: a contiguous CPU copy. float16 and bfloat16 come
+// out as float32 (JS has no 16-bit float array).
+Napi::Value toData(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  at::Tensor t = unwrap(env, info[0]).detach();
+  if (t.scalar_type() == at::kHalf || t.scalar_type() == at::kBFloat16) t = t.to(at::kFloat);
+  t = t.to(at::kCPU).contiguous();
+  const size_t bytes = static_cast<size_t>(t.numel()) * t.element_size();
+  auto buffer = Napi::ArrayBuffer::New(env, bytes);
+  if (bytes) std::memcpy(buffer.Data(), t.data_ptr(), bytes);
+  auto out = Napi::Object::New(env);
+  out.Set("buffer", buffer);
+  out.Set("dtype", dtypeName(t.scalar_type()));
+  return out;
+}
+
+Napi::Value item(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const at::Tensor& t = unwrap(env, info[0]);
+  if (t.numel() != 1) {
+    throwError(env, "item: a Tensor with " + std::to_string(t.numel()) + " elements cannot be converted to a number");
+  }
+  at::Scalar s = t.item();
+  if (s.isBoolean()) return Napi::Boolean::New(env, s.toBool());
+  if (s.isIntegral(false)) return Napi::Number::New(env, static_cast<double>(s.toLong()));
+  return Napi::Number::New(env, s.toDouble());
+}
+
+// info(t) -> { shape, dtype, device, requiresGrad }: one call for the properties JS caches.
+Napi::Value shapeOf(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const at::Tensor& t = unwrap(env, info[0]);
+  auto sizes = t.sizes();
+  auto array = Napi::Array::New(env, sizes.size());
+  for (size_t i = 0; i < sizes.size(); i++) array.Set(static_cast<uint32_t>(i), static_cast<double>(sizes[i]));
+  return array;
+}
+
+Napi::Value dtypeOf(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), dtypeName(unwrap(info.Env(), info[0]).scalar_type()));
+}
+
+Napi::Value deviceOf(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), deviceName(unwrap(info.Env(), info[0]).device()));
+}
+
+Napi::Value requiresGrad(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), unwrap(info.Env(), info[0]).requires_grad());
+}
+
+Napi::Value setRequiresGrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[1].IsBoolean()) throwTypeError(env, "requiresGrad_ takes a boolean");
+  unwrap(env, info[0]).set_requires_grad(info[1].As<Napi::Boolean>().Value());
+  return env.Undefined();
+}
+
+Napi::Value isLeaf(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), unwrap(info.Env(), info[0]).is_leaf());
+}
+
+Napi::Value gradFn(const Napi::CallbackInfo& info) {
+  const at::Tensor& t = unwrap(info.Env(), info[0]);
+  if (!t.grad_fn()) return info.Env().Null();
+  return Napi::String::New(info.Env(), t.grad_fn()->name());
+}
+
+Napi::Value grad(const Napi::CallbackInfo& info) { return wrap(info.Env(), unwrap(info.Env(), info[0]).grad()); }
+
+Napi::Value setGrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  at::Tensor& t = unwrap(env, info[0]);
+  t.mutable_grad() = info[1].IsNull() || info[1].IsUndefined() ? at::Tensor() : unwrap(env, info[1], "grad");
+  return env.Undefined();
+}
+
+std::vector<at::Tensor> tensorList(Napi::Env env, const Napi::Value& v, const char* what) {
+  if (!v.IsArray()) throwTypeError(env, std::string(what) + " must be an array of Tensors");
+  auto array = v.As<Napi::Array>();
+  std::vector<at::Tensor> out;
+  out.reserve(array.Length());
+  for (uint32_t i = 0; i < array.Length(); i++) out.push_back(unwrap(env, array.Get(i), what));
+  return out;
+}
+
+Napi::Value tensorArray(Napi::Env env, const std::vector<at::Tensor>& tensors) {
+  auto array = Napi::Array::New(env, tensors.size());
+  for (size_t i = 0; i < tensors.size(); i++) array.Set(static_cast<uint32_t>(i), wrap(env, tensors[i]));
+  return array;
+}
+
+// backward(t, gradient?, retainGraph?, createGraph?)
+Napi::Value backward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const at::Tensor& t = unwrap(env, info[0]);
+  at::Tensor gradient = info[1].IsNull() || info[1].IsUndefined() ? at::Tensor() : unwrap(env, info[1], "gradient");
+  c10::optional<bool> retain;
+  if (info[2].IsBoolean()) retain = info[2].As<Napi::Boolean>().Value();
+  bool create = info[3].IsBoolean() && info[3].As<Napi::Boolean>().Value();
+  t.backward(gradient, retain, create);
+  return env.Undefined();
+}
+
+// autogradGrad(outputs[], inputs[], gradOutputs[]|null, retainGraph?, createGraph?, allowUnused?)
+Napi::Value autogradGrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto outputs = tensorList(env, info[0], "outputs");
+  auto inputs = tensorList(env, info[1], "inputs");
+  std::vector<at::Tensor> gradOutputs;
+  if (info[2].IsArray()) gradOutputs = tensorList(env, info[2], "gradOutputs");
+  c10::optional<bool> retain;
+  if (info[3].IsBoolean()) retain = info[3].As<Napi::Boolean>().Value();
+  bool create = info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value();
+  bool allowUnused = info[5].IsBoolean() && info[5].As<Napi::Boolean>().Value();
+  return tensorArray(env, torch::autograd::grad(outputs, inputs, gradOutputs, retain, create, allowUnused));
+}
+
+// setGradEnabled(flag) -> the previous mode, so JS can restore it in `finally`.
+Napi::Value setGradEnabled(const Napi::CallbackInfo& info) {
+  bool previous = at::GradMode::is_enabled();
+  at::GradMode::set_enabled(info[0].ToBoolean().Value());
+  return Napi::Boolean::New(info.Env(), previous);
+}
+
+Napi::Value isGradEnabled(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), at::GradMode::is_enabled());
+}
+
+// ---- fast paths: typed calls for the hottest ops, skipping schema matching --------------------
+
+// Tensor (op) Tensor, both given as handles.
+template <at::Tensor (*TensorOp)(const at::Tensor&, const at::Tensor&)>
+Napi::Value binaryFast(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return wrap(env, TensorOp(unwrap(env, info[0], "self"), unwrap(env, info[1], "other")));
+}
+
+// Tensor (op) number: the number becomes a wrapped scalar, as Python's `t + 2` does.
+template <at::Tensor (*TensorOp)(const at::Tensor&, const at::Tensor&)>
+Napi::Value scalarFast(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[1].IsNumber()) throwTypeError(env, "other must be a number");
+  const double d = info[1].As<Napi::Number>().DoubleValue();
+  at::Tensor b = d == static_cast<double>(static_cast<int64_t>(d)) ? at::scalar_to_tensor(at::Scalar(static_cast<int64_t>(d)))
+                                                                   : at::scalar_to_tensor(at::Scalar(d));
+  b.unsafeGetTensorImpl()->set_wrapped_number(true);
+  return wrap(env, TensorOp(unwrap(env, info[0], "self"), b));
+}
+
+at::Tensor addOp(const at::Tensor& a, const at::Tensor& b) { return at::add(a, b); }
+at::Tensor subOp(const at::Tensor& a, const at::Tensor& b) { return at::sub(a, b); }
+at::Tensor mulOp(const at::Tensor& a, const at::Tensor& b) { return at::mul(a, b); }
+at::Tensor divOp(const at::Tensor& a, const at::Tensor& b) { return at::div(a, b); }
+at::Tensor matmulOp(const at::Tensor& a, const at::Tensor& b) { return at::matmul(a, b); }
+
+void init(Napi::Env env, Napi::Object exports) {
+  define(env, exports, "fromData", fromData);
+  define(env, exports, "toData", toData);
+  define(env, exports, "item", item);
+  define(env, exports, "shape", shapeOf);
+  define(env, exports, "dtype", dtypeOf);
+  define(env, exports, "device", deviceOf);
+  define(env, exports, "requiresGrad", requiresGrad);
+  define(env, exports, "setRequiresGrad", setRequiresGrad);
+  define(env, exports, "isLeaf", isLeaf);
+  define(env, exports, "gradFn", gradFn);
+  define(env, exports, "grad", grad);
+  define(env, exports, "setGrad", setGrad);
+  define(env, exports, "backward", backward);
+  define(env, exports, "autogradGrad", autogradGrad);
+  define(env, exports, "setGradEnabled", setGradEnabled);
+  define(env, exports, "isGradEnabled", isGradEnabled);
+  define(env, exports, "add", binaryFast<addOp>);
+  define(env, exports, "sub", binaryFast<subOp>);
+  define(env, exports, "mul", binaryFast<mulOp>);
+  define(env, exports, "div", binaryFast<divOp>);
+  define(env, exports, "matmul", binaryFast<matmulOp>);
+  define(env, exports, "addScalar", scalarFast<addOp>);
+  define(env, exports, "subScalar", scalarFast<subOp>);
+  define(env, exports, "mulScalar", scalarFast<mulOp>);
+  define(env, exports, "divScalar", scalarFast<divOp>);
+}
+
+}  // namespace
+
+MT_EXPORTS(init);
+
+}  // namespace mt

@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+'use strict';
+// The one LibTorch locator, read by CMakeLists.txt, binding.gyp, the prebuild packer and the
+// runtime loader. Search order: LIBTORCH (an unzipped official LibTorch), Torch_DIR, a Python
+// `torch` install (LIBTORCH_PYTHON or the first python found), then the system (Debian's libtorch-dev).
+const fs = require('fs');
+const path = require('path');
+const { execFileSync } = require('child_process');
+
+class LibTorchNotFound extends Error {}
+
+function readVersion(includeDir) {
+  const header = path.join(includeDir, 'torch', 'csrc', 'api', 'include', 'torch', 'version.h');
+  if (!fs.existsSync(header)) return null;
+  const text = fs.readFileSync(header, 'utf8');
+  const quoted = /#define TORCH_VERSION\s*\\?\s*"([^"]+)"/.exec(text);
+  if (quoted) return quoted[1];
+  const part = (n) => (new RegExp(`#define TORCH_VERSION_${n} (\\d+)`).exec(text) || [])[1];
+  return part('MAJOR') ? `${part('MAJOR')}.${part('MINOR')}.${part('PATCH')}` : null;
+}
+
+function cxx11Abi(cmakeDir) {
+  const config = path.join(cmakeDir, 'TorchConfig.cmake');
+  const m = fs.existsSync(config) && /_GLIBCXX_USE_CXX11_ABI=(\d)/.exec(fs.readFileSync(config, 'utf8'));
+  return m ? m[1] : '1';
+}
+
+// Describes one install from its cmake folder (<prefix>/share/cmake/Torch or <libdir>/cmake/Torch).
+function describe(cmakeDir, source) {
+  if (!fs.existsSync(path.join(cmakeDir, 'TorchConfig.cmake'))) {
+    throw new LibTorchNotFound(`${source}: no TorchConfig.cmake in ${cmakeDir}`);
+  }
+  const prefix = path.resolve(cmakeDir, '..', '..', '..', '..');
+  const candidates = [
+    { include: path.join(prefix, 'include'), lib: path.join(prefix, 'lib') },
+    // Debian: /usr/lib/<triplet>/cmake/Torch, headers in /usr/include
+    { include: path.resolve(cmakeDir, '..', '..', '..', '..', 'include'), lib: path.resolve(cmakeDir, '..', '..') },
+    { include: path.resolve(cmakeDir, '..', '..', '..', 'include'), lib: path.resolve(cmakeDir, '..', '..') },
+  ];
+  const found = candidates.find((c) => readVersion(c.include) && fs.existsSync(path.join(c.lib, 'libtorch.so')) || readVersion(c.include) && fs.existsSync(path.join(c.lib, 'libtorch_cpu.so')));
+  if (!found) throw new LibTorchNotFound(`${source}: found ${cmakeDir} but no torch headers and libtorch.so next to it`);
+  const libDir = found.lib;
+  const has = (name) => fs.existsSync(path.join(libDir, `lib${name}.so`));
+  return {
+    source,
+    cmakeDir,
+    includeDirs: [found.include, path.join(found.include, 'torch', 'csrc', 'api', 'include')],
+    libDir,
+    version: readVersion(found.include),
+    cuda: has('torch_cuda'),
+    libraries: ['torch', 'torch_cpu', 'c10'].concat(has('torch_cuda') ? ['torch_cuda', 'c10_cuda'] : []),
+    cxx11Abi: cxx11Abi(cmakeDir),
+  };
+}
+
+function fromLibTorchZip(root) {
+  if (!fs.existsSync(root)) throw new LibTorchNotFound(`LIBTORCH=${root} does not exist (point LIBTORCH at an unzipped LibTorch folder, the one holding include/ and lib/)`);
+  return describe(path.join(root, 'share', 'cmake', 'Torch'), `LIBTORCH=${root}`);
+}
+
+function pythonCandidates() {
+  if (process.env.LIBTORCH_PYTHON) return [process.env.LIBTORCH_PYTHON];
+  return ['python3', 'python', '/usr/bin/python3'];
+}
+
+function fromPython() {
+  for (const py of pythonCandidates()) {
+    let prefix;
+    try {
+      prefix = execFileSync(py, ['-c', 'import torch.utils; print(torch.utils.cmake_prefix_path)'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 60000,
+      }).trim();
+    } catch {
+      continue;
+    }
+    const cmakeDir = path.join(prefix, 'Torch');
+    if (fs.existsSync(path.join(cmakeDir, 'TorchConfig.cmake'))) return describe(cmakeDir, `python torch (${py})`);
+  }
+  return null;
+}
+
+const SYSTEM_CMAKE_DIRS = [
+  '/usr/lib/x86_64-linux-gnu/cmake/Torch',
+  '/usr/lib/aarch64-linux-gnu/cmake/Torch',
+  '/usr/local/share/cmake/Torch',
+  '/usr/share/cmake/Torch',
+];
+
+function fromSystem() {
+  const dir = SYSTEM_CMAKE_DIRS.find((d) => fs.existsSync(path.join(d, 'TorchConfig.cmake')));
+  return dir ? describe(dir, 'system') : null;
+}
+
+// The Python step is skipped when a system LibTorch exists and LIBTORCH_PYTHON is unset: Debian's
+// python3-torch points at the same system install, and asking python costs a second at every load.
+function locate() {
+  const env = process.env;
+  if (env.LIBTORCH !== undefined) return fromLibTorchZip(env.LIBTORCH);
+  if (env.Torch_DIR !== undefined) return describe(env.Torch_DIR, `Torch_DIR=${env.Torch_DIR}`);
+  if (!env.LIBTORCH_PYTHON) {
+    const system = fromSystem();
+    if (system) return system;
+  }
+  const found = fromPython() || fromSystem();
+  if (found) return found;
+  throw new LibTorchNotFound(
+    'LibTorch not found: set LIBTORCH to an unzipped LibTorch, Torch_DIR to its share/cmake/Torch folder, ' +
+      'install PyTorch for python3 (or point LIBTORCH_PYTHON at that python), ' +
+      'or on Debian/Ubuntu: apt-get install libtorch-dev',
+  );
+}
+
+module.exports = { locate, LibTorchNotFound };
+
+if (require.main === module) {
+  // `node scripts/libtorch.js [field]` prints one field (arrays one item per line) or the whole record.
+  try {
+    const found = locate();
+    const field = process.argv[2];
+    if (!field) console.log(JSON.stringify(found, null, 2));
+    else {
+      const value = found[field];
+      console.log(Array.isArray(value) ? value.join('\n') : String(value));
+    }
+  } catch (e) {
+    console.error(`momentum-torch: ${e.message}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,9 @@
+// momentum-torch: `import * as torch from 'momentum-torch'`.
+export { Tensor } from './tensor';
+export type { TypedArray, NestedArray } from './tensor';
+export type { Dtype, Device, TensorOptions } from './types';
+export * from './factories';
+export { tidy, keep, memory } from './scope';
+export { version, manualSeed, setNumThreads, getNumThreads, cuda } from './runtime';
+import * as aten from './ops';
+export const ops = { aten: aten.aten, schemas: aten.schemas };

@@ -1,0 +1,87 @@
+// Tensor lifetimes. Every tensor is owned by the innermost `tidy` scope open when it was made,
+// and freed when that scope ends unless returned from it; outside any scope, a
+// FinalizationRegistry frees it once JS no longer reaches it. `dispose()` frees at once.
+import { native } from './native';
+
+interface Owned {
+  _h: number;
+}
+
+const scopes: Owned[][] = [];
+
+// The held value is the handle: a tensor disposed before it is collected has a stale handle,
+// which the addon ignores, so no unregister is needed.
+const collector = new FinalizationRegistry<number>((handle) => native.dispose(handle));
+
+export function track(tensor: Owned): void {
+  const scope = scopes[scopes.length - 1];
+  if (scope) scope.push(tensor);
+  else collector.register(tensor, tensor._h);
+}
+
+/** Keeps a tensor alive past the scope it was made in (it is then freed by GC or dispose()). */
+export function keep<T extends Owned>(tensor: T): T {
+  for (const scope of scopes) {
+    const at = scope.indexOf(tensor);
+    if (at >= 0) {
+      scope.splice(at, 1);
+      collector.register(tensor, tensor._h);
+      break;
+    }
+  }
+  return tensor;
+}
+
+function collectOwned(value: unknown, into: Set<Owned>, seen: Set<unknown>): void {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  seen.add(value);
+  if (typeof (value as Owned)._h === 'number') {
+    into.add(value as Owned);
+    return;
+  }
+  const items = Array.isArray(value) ? value : value instanceof Map ? [...value.values()] : Object.values(value);
+  for (const item of items) collectOwned(item, into, seen);
+}
+
+/**
+ * Runs `fn` and frees every tensor made inside it except those in its result (a tensor, or
+ * arrays, maps and plain objects holding tensors), which move to the enclosing scope.
+ * `fn` must be synchronous: a Promise result is refused, since its tensors would be freed early.
+ */
+export function tidy<T>(fn: () => T): T {
+  const scope: Owned[] = [];
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    scopes.pop();
+    for (const t of scope) disposeOwned(t);
+    throw e;
+  }
+  scopes.pop();
+  if (result instanceof Promise) {
+    for (const t of scope) disposeOwned(t);
+    throw new Error('tidy: fn returned a Promise; tidy only takes synchronous functions');
+  }
+  const kept = new Set<Owned>();
+  collectOwned(result, kept, new Set());
+  for (const t of scope) {
+    if (kept.has(t)) track(t);
+    else disposeOwned(t);
+  }
+  return result;
+}
+
+function disposeOwned(t: Owned): void {
+  if (t._h >= 0) {
+    native.dispose(t._h);
+    t._h = -1;
+  }
+}
+
+/** Live tensors and the bytes they hold (views counted at their own size). */
+export function memory(): { tensors: number; bytes: number; cudaBytes?: number } {
+  const m = native.memory();
+  return native.cudaIsAvailable() ? m : { tensors: m.tensors, bytes: m.bytes };
+}
