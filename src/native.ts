@@ -51,7 +51,17 @@ export interface NativeAddon {
   [name: string]: unknown;
 }
 
-const packageRoot = path.resolve(__dirname, '..', '..');
+// The package's root: src/ under ts-jest, dist/src/ once compiled.
+function findPackageRoot(dir: string): string {
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`momentum-torch: no package.json above ${__dirname}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+export const packageRoot = findPackageRoot(__dirname);
 
 interface LibTorchInstall {
   source: string;
@@ -94,7 +104,7 @@ function loadFile(file: string, torch: LibTorchInstall): NativeAddon {
   return addon;
 }
 
-function load(): NativeAddon {
+function load(): { addon: NativeAddon; file: string } {
   let torch: LibTorchInstall;
   try {
     torch = locator.locate();
@@ -105,10 +115,10 @@ function load(): NativeAddon {
   const wanted = [prebuildName(torch.version, torch.cuda), prebuildName(torch.version, false)];
   for (const name of wanted) {
     const file = path.join(dir, name);
-    if (fs.existsSync(file)) return loadFile(file, torch);
+    if (fs.existsSync(file)) return { addon: loadFile(file, torch), file };
   }
   const local = path.join(packageRoot, 'build', 'Release', 'momentum_torch.node');
-  if (fs.existsSync(local)) return loadFile(local, torch);
+  if (fs.existsSync(local)) return { addon: loadFile(local, torch), file: local };
   const shipped = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.node')) : [];
   throw new Error(
     `momentum-torch: no binary for LibTorch ${torch.version} on ${process.platform}-${process.arch} ` +
@@ -118,4 +128,7 @@ function load(): NativeAddon {
   );
 }
 
-export const native: NativeAddon = load();
+const loaded = load();
+export const native: NativeAddon = loaded.addon;
+/** The path of the addon binary this process loaded. */
+export const nativeBinary: string = loaded.file;

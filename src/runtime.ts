@@ -1,8 +1,9 @@
 // Process-wide settings: versions, threads, seeds, CUDA.
-import { native } from './native';
+import * as fs from 'fs';
+import * as path from 'path';
+import { native, packageRoot } from './native';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const pkg: { version: string } = require('../../package.json');
+const pkg: { version: string } = JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8'));
 
 const built = native.version();
 
