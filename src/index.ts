@@ -4,6 +4,7 @@ export type { TypedArray, NestedArray } from './tensor';
 export type { Dtype, Device, TensorOptions } from './types';
 export * from './factories';
 export { tidy, keep, memory } from './scope';
+export { nativeBinary } from './native';
 export { version, manualSeed, setNumThreads, getNumThreads, cuda } from './runtime';
 import * as aten from './ops';
 export const ops = { aten: aten.aten, schemas: aten.schemas };
