@@ -387,7 +387,21 @@ std::string describe(Napi::Env env, const Napi::Value& v) {
   throwTypeError(env, message);
 }
 
-// callOp(id, args[], kwargs?) -> the op's result(s)
+// How callOp hands results back: as JS values (Tensor objects made by the factory), not at all
+// (in-place ops, whose JS caller returns `this`), or as the bare handle of a single tensor result
+// (typed wrappers that make the Tensor themselves, saving a call from C++ into JS).
+enum class Results { Values = 0, None = 1, Handle = 2 };
+
+Napi::Value returnResults(Napi::Env env, const std::vector<c10::IValue>& stack, Results mode) {
+  if (mode == Results::None) return env.Undefined();
+  if (mode == Results::Handle && stack.size() == 1 && stack[0].isTensor()) return wrap(env, stack[0].toTensor());
+  if (stack.size() == 1) return fromIValue(env, stack[0]);
+  auto array = Napi::Array::New(env, stack.size());
+  for (size_t i = 0; i < stack.size(); i++) array.Set(static_cast<uint32_t>(i), fromIValue(env, stack[i]));
+  return array;
+}
+
+// callOp(id, args[], kwargs?, results?) -> the op's result(s)
 Napi::Value callOp(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int id = argInt(info, 0, "operator id");
@@ -401,6 +415,8 @@ Napi::Value callOp(const Napi::CallbackInfo& info) {
     kwargsObject = info[2].As<Napi::Object>();
     kwargs = &kwargsObject;
   }
+  const Results mode = info.Length() > 3 && info[3].IsNumber() ? static_cast<Results>(info[3].As<Napi::Number>().Int32Value())
+                                                               : Results::Values;
   size_t definedKwargs = 0;
   if (kwargs) {
     auto names = kwargs->GetPropertyNames();
@@ -416,10 +432,7 @@ Napi::Value callOp(const Napi::CallbackInfo& info) {
       } catch (const std::exception& e) {
         throwFrom(env, op.name.substr(op.name.find("::") + 2), e);
       }
-      if (stack.size() == 1) return fromIValue(env, stack[0]);
-      auto array = Napi::Array::New(env, stack.size());
-      for (size_t i = 0; i < stack.size(); i++) array.Set(static_cast<uint32_t>(i), fromIValue(env, stack[i]));
-      return array;
+      return returnResults(env, stack, mode);
     }
   }
   noMatch(env, op, args, kwargs);

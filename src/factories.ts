@@ -1,7 +1,8 @@
-// Tensor factories: from JS data, and the filled and random ones of PyTorch.
+// Tensor factories: from JS data, the filled and random ones of PyTorch, and the torch.* functions
+// that combine tensors (cat, stack, einsum, where) or mirror Tensor methods (torch.exp(t)).
 import { native } from './native';
 import { callOp } from './ops';
-import { Tensor, TypedArray, NestedArray } from './tensor';
+import { Tensor, TypedArray, NestedArray, TensorLike, ValuesIndices, tensorOp } from './tensor';
 import type { Dtype, TensorOptions } from './types';
 
 const DTYPE_OF_ARRAY: [new (n: number) => TypedArray, Dtype][] = [
@@ -41,7 +42,7 @@ function shapeOf(data: NestedArray): number[] {
   return shape;
 }
 
-function flatten(data: NestedArray, shape: number[], dim: number, out: (number | boolean)[]): void {
+function flattenInto(data: NestedArray, shape: number[], dim: number, out: (number | boolean)[]): void {
   if (dim === shape.length) {
     if (typeof data !== 'number' && typeof data !== 'boolean') {
       throw new TypeError(`tensor: expected a number at depth ${dim}, got ${Array.isArray(data) ? 'an array' : typeof data}`);
@@ -52,7 +53,7 @@ function flatten(data: NestedArray, shape: number[], dim: number, out: (number |
   if (!Array.isArray(data) || data.length !== shape[dim]) {
     throw new TypeError(`tensor: ragged nested array: expected length ${shape[dim]} at depth ${dim}`);
   }
-  for (const item of data) flatten(item, shape, dim + 1, out);
+  for (const item of data) flattenInto(item, shape, dim + 1, out);
 }
 
 // PyTorch's inference: booleans -> bool, all integers -> int64, otherwise float32.
@@ -78,7 +79,7 @@ export function tensor(data: NestedArray | TypedArray, options: TensorOptions & 
   }
   const shape = shapeOf(data);
   const flat: (number | boolean)[] = [];
-  flatten(data, shape, 0, flat);
+  flattenInto(data, shape, 0, flat);
   const dtype = options.dtype ?? inferDtype(flat);
   const [Storage, stored] = storageFor(dtype);
   const values = new Storage(flat.length);
@@ -153,3 +154,108 @@ function like(op: string, t: Tensor, options: TensorOptions): Tensor {
 export const zerosLike = (t: Tensor, options: TensorOptions = {}) => like('zeros_like', t, options);
 export const onesLike = (t: Tensor, options: TensorOptions = {}) => like('ones_like', t, options);
 export const randnLike = (t: Tensor, options: TensorOptions = {}) => like('randn_like', t, options);
+
+// ---- combining tensors ------------------------------------------------------------------------
+
+/** Joins tensors along an existing dim: `cat([a, b], 0)`. */
+export function cat(tensors: Tensor[], dim: number | { dim?: number } = 0): Tensor {
+  return tensorOp('cat', [tensors, typeof dim === 'number' ? dim : (dim.dim ?? 0)]);
+}
+
+/** Joins same-shaped tensors along a new dim: `stack([a, b], 1)`. */
+export function stack(tensors: Tensor[], dim: number | { dim?: number } = 0): Tensor {
+  return tensorOp('stack', [tensors, typeof dim === 'number' ? dim : (dim.dim ?? 0)]);
+}
+
+/** Einstein summation: `einsum('nc,ck->nk', q, queue)` or `einsum('ij->ji', [a])`. */
+export function einsum(equation: string, ...operands: (Tensor | Tensor[])[]): Tensor {
+  const tensors = operands.length === 1 && Array.isArray(operands[0]) ? operands[0] : (operands as Tensor[]);
+  return tensorOp('einsum', [equation, tensors]);
+}
+
+/** Elements of `x` where `condition` holds, else of `y`; either may be a number. */
+export function where(condition: Tensor, x: TensorLike, y: TensorLike): Tensor {
+  return tensorOp('where', [condition, x, y]);
+}
+
+// ---- torch.NAME(t, ...) forms of Tensor methods, as PyTorch has them ----------------------------
+
+type MethodName = {
+  [K in keyof Tensor]: Tensor[K] extends (...args: never[]) => unknown ? K : never;
+}[keyof Tensor];
+type ArgsOf<K extends MethodName> = Tensor[K] extends (...args: infer A) => unknown ? A : never;
+type ResultOf<K extends MethodName> = Tensor[K] extends (...args: never[]) => infer R ? R : never;
+
+function functionOf<K extends MethodName>(name: K): (t: Tensor, ...args: ArgsOf<K>) => ResultOf<K> {
+  return (t, ...args) => (t[name] as (...a: unknown[]) => ResultOf<K>)(...args);
+}
+
+export const add = functionOf('add');
+export const sub = functionOf('sub');
+export const mul = functionOf('mul');
+export const div = functionOf('div');
+export const pow = functionOf('pow');
+export const neg = functionOf('neg');
+export const exp = functionOf('exp');
+export const log = functionOf('log');
+export const sqrt = functionOf('sqrt');
+export const abs = functionOf('abs');
+export const sigmoid = functionOf('sigmoid');
+export const tanh = functionOf('tanh');
+export const relu = functionOf('relu');
+export const matmul = functionOf('matmul');
+export const mm = functionOf('mm');
+export const bmm = functionOf('bmm');
+export const transpose = functionOf('transpose');
+export const permute = functionOf('permute');
+export const reshape = functionOf('reshape');
+export const flatten = functionOf('flatten');
+export const unsqueeze = functionOf('unsqueeze');
+export const squeeze = functionOf('squeeze');
+export const clone = functionOf('clone');
+export const detach = functionOf('detach');
+export const sum = functionOf('sum');
+export const mean = functionOf('mean');
+export const std = functionOf('std');
+const variance = functionOf('var');
+export { variance as var };
+export const argmax = functionOf('argmax');
+export const argmin = functionOf('argmin');
+export const softmax = functionOf('softmax');
+export const logSoftmax = functionOf('logSoftmax');
+export const clamp = functionOf('clamp');
+export const eq = functionOf('eq');
+export const ne = functionOf('ne');
+export const gt = functionOf('gt');
+export const lt = functionOf('lt');
+export const ge = functionOf('ge');
+export const le = functionOf('le');
+export const maskedFill = functionOf('maskedFill');
+export const indexSelect = functionOf('indexSelect');
+export const gather = functionOf('gather');
+export const narrow = functionOf('narrow');
+export const chunk = functionOf('chunk');
+export const split = functionOf('split');
+export const flip = functionOf('flip');
+export const roll = functionOf('roll');
+export const norm = functionOf('norm');
+export const topk = functionOf('topk');
+export const sort = functionOf('sort');
+export const lerp = functionOf('lerp');
+export const logsumexp = functionOf('logsumexp');
+
+/** `torch.max(t)`, `torch.max(t, dim)` -> `{ values, indices }`, `torch.max(a, b)` elementwise. */
+export function max(t: Tensor): Tensor;
+export function max(t: Tensor, other: Tensor): Tensor;
+export function max(t: Tensor, dim: number | { dim: number; keepdim?: boolean }, options?: { keepdim?: boolean }): ValuesIndices;
+export function max(t: Tensor, ...args: unknown[]): Tensor | ValuesIndices {
+  return (t.max as (...a: unknown[]) => Tensor | ValuesIndices)(...args);
+}
+
+/** `torch.min(t)`, `torch.min(t, dim)` -> `{ values, indices }`, `torch.min(a, b)` elementwise. */
+export function min(t: Tensor): Tensor;
+export function min(t: Tensor, other: Tensor): Tensor;
+export function min(t: Tensor, dim: number | { dim: number; keepdim?: boolean }, options?: { keepdim?: boolean }): ValuesIndices;
+export function min(t: Tensor, ...args: unknown[]): Tensor | ValuesIndices {
+  return (t.min as (...a: unknown[]) => Tensor | ValuesIndices)(...args);
+}

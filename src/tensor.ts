@@ -1,7 +1,10 @@
-// The Tensor: a handle to a LibTorch at::Tensor, with PyTorch's methods.
+// The Tensor: a handle to a LibTorch at::Tensor, with PyTorch's methods. The hottest binary ops
+// have typed fast paths in the addon; every other method is a thin call of its ATen operator
+// through the generic path (native/dispatch.cc), so autograd records both alike.
 import { native, Handle } from './native';
-import { callOp } from './ops';
 import { track } from './scope';
+import { format } from './format';
+import { DTYPES } from './types';
 import type { Device, Dtype } from './types';
 
 export type TypedArray =
@@ -16,6 +19,41 @@ export type TypedArray =
 /** Nested JS arrays of numbers (or booleans), as `toArray()` returns them. */
 export type NestedArray = number | boolean | NestedArray[];
 
+/** A Tensor, or a number (or boolean) standing for a 0-dim tensor as in Python's `t + 2`. */
+export type TensorLike = Tensor | number | boolean;
+
+/** Dimension arguments of reductions: `t.sum(1)`, `t.sum([0, 1])`, `t.sum({ dim: 1, keepdim: true })`. */
+export interface ReduceOptions {
+  dim?: number | number[];
+  keepdim?: boolean;
+  dtype?: Dtype;
+}
+
+/** A pair of values and indices (PyTorch's named tuple): destructure it or read its fields. */
+export type ValuesIndices = [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+
+/**
+ * One index of `t.index(...)`, as in Python's `t[...]`: a number selects (and drops the dim), a
+ * slice string (`':'`, `'1:3'`, `'::2'`, `'-1:'`) or `slice(start, stop, step)` keeps it, `null`
+ * inserts a new dim, `'...'` skips the remaining dims, and a Tensor (integer or bool) or an array of
+ * integers indexes by value (advanced indexing).
+ */
+export type IndexSpec = number | null | string | Slice | Tensor | number[];
+
+/** A Python slice `start:stop:step`; missing parts take Python's defaults. */
+export class Slice {
+  constructor(
+    readonly start: number | null = null,
+    readonly stop: number | null = null,
+    readonly step = 1,
+  ) {}
+}
+
+/** `slice(1, 3)` is Python's `1:3`; `slice(null, null, 2)` is `::2`. */
+export function slice(start: number | null = null, stop: number | null = null, step = 1): Slice {
+  return new Slice(start, stop, step);
+}
+
 const ARRAY_TYPES: Record<string, { new (buffer: ArrayBuffer): TypedArray }> = {
   float32: Float32Array,
   float64: Float64Array,
@@ -26,6 +64,67 @@ const ARRAY_TYPES: Record<string, { new (buffer: ArrayBuffer): TypedArray }> = {
   uint8: Uint8Array,
   bool: Uint8Array,
 };
+
+// ---- the generic path, as typed wrappers use it ----------------------------------------------
+
+// How callOp returns results (see native/dispatch.cc): as JS values, not at all, or as a bare handle.
+const enum Results {
+  Values = 0,
+  None = 1,
+  Handle = 2,
+}
+
+const dispatch = native as unknown as {
+  callOp(id: number, args: unknown[], kwargs: object | undefined, results: Results): unknown;
+};
+
+const opIds = new Map<string, number>();
+
+function opId(name: string): number {
+  let id = opIds.get(name);
+  if (id === undefined) {
+    const dot = name.indexOf('.');
+    id = dot < 0 ? native.opId(name) : native.opId(name.slice(0, dot), name.slice(dot + 1));
+    opIds.set(name, id);
+  }
+  return id;
+}
+
+/** Calls ATen operator `name` (overload optional: `'add.Tensor'`) whose result is one tensor. */
+export function tensorOp(name: string, args: unknown[], kwargs?: object): Tensor {
+  return new Tensor(dispatch.callOp(opId(name), args, kwargs, Results.Handle) as Handle);
+}
+
+/** Calls ATen operator `name` whose result is a list or tuple of tensors. */
+export function tensorsOp(name: string, args: unknown[], kwargs?: object): Tensor[] {
+  return dispatch.callOp(opId(name), args, kwargs, Results.Values) as Tensor[];
+}
+
+// Calls an in-place operator on `self` and returns `self` itself, as PyTorch does.
+function inPlace(self: Tensor, name: string, args: unknown[], kwargs?: object): Tensor {
+  dispatch.callOp(opId(name), [self, ...args], kwargs, Results.None);
+  return self;
+}
+
+function valuesIndices(pair: Tensor[]): ValuesIndices {
+  return Object.assign(pair as [Tensor, Tensor], { values: pair[0], indices: pair[1] });
+}
+
+// `reshape([3, 4])` and `reshape(3, 4)` both work, as in PyTorch.
+function sizeArgs(args: (number | number[])[]): number[] {
+  return args.length === 1 && Array.isArray(args[0]) ? args[0] : (args as number[]);
+}
+
+const asList = (dims: number | number[]): number[] => (Array.isArray(dims) ? dims : [dims]);
+
+// `(dim?, options?)` or `(options)` of reductions, as the schema's keyword arguments.
+function reduceArgs(dim?: number | number[] | ReduceOptions, options?: ReduceOptions): ReduceOptions {
+  return typeof dim === 'object' && !Array.isArray(dim) ? dim : { ...options, dim: dim ?? options?.dim };
+}
+
+function isDtype(name: string): name is Dtype {
+  return (DTYPES as readonly string[]).includes(name);
+}
 
 export class Tensor {
   /** The addon's handle; -1 once disposed. */
@@ -38,6 +137,7 @@ export class Tensor {
 
   // ---- properties -----------------------------------------------------------------------------
 
+  /** The sizes of each dimension (a fresh array). */
   get shape(): number[] {
     return native.shape(this);
   }
@@ -46,12 +146,29 @@ export class Tensor {
     return native.dtype(this) as Dtype;
   }
 
+  /** `'cpu'` or `'cuda:N'`. */
   get device(): Device {
     return native.device(this);
   }
 
   get ndim(): number {
     return this.shape.length;
+  }
+
+  /** The number of dimensions (PyTorch's `dim()`). */
+  dim(): number {
+    return this.ndim;
+  }
+
+  /** `size()` is the shape; `size(d)` the size of dimension `d` (negative counts from the end). */
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number[] | number {
+    const shape = this.shape;
+    if (dim === undefined) return shape;
+    const d = dim < 0 ? dim + shape.length : dim;
+    if (d < 0 || d >= shape.length) throw new RangeError(`size: dimension ${dim} out of range for a ${shape.length}-dim tensor`);
+    return shape[d];
   }
 
   get isCuda(): boolean {
@@ -64,6 +181,11 @@ export class Tensor {
 
   numel(): number {
     return this.shape.reduce((a, b) => a * b, 1);
+  }
+
+  /** Whether the elements lie in row-major order without gaps. */
+  isContiguous(): boolean {
+    return dispatch.callOp(opId('is_contiguous'), [this], undefined, Results.Values) as boolean;
   }
 
   get requiresGrad(): boolean {
@@ -84,15 +206,28 @@ export class Tensor {
     native.setGrad(this, g);
   }
 
+  /** True for tensors made by the user rather than by an op that autograd recorded. */
+  get isLeaf(): boolean {
+    return native.isLeaf(this);
+  }
+
+  /** The autograd node that made this tensor (`{ name: 'AddBackward0' }`), or null for leaves. */
+  get gradFn(): { name: string } | null {
+    const name = native.gradFn(this);
+    return name === null ? null : { name };
+  }
+
   // ---- data out -------------------------------------------------------------------------------
 
+  /** The value of a one-element tensor as a JS number (or boolean for bool tensors). */
   item(): number {
     return native.item(this) as number;
   }
 
   /**
-   * A copy of the elements in row-major order, on the CPU. int64 comes out as BigInt64Array,
-   * bool as Uint8Array, float16 and bfloat16 as Float32Array.
+   * A copy of the elements in row-major order, on the CPU, from any device. The array is always a
+   * fresh copy: writing to it never changes the tensor, and it stays valid after `dispose()`.
+   * int64 comes out as BigInt64Array, bool as Uint8Array, float16 and bfloat16 as Float32Array.
    */
   dataSync(): TypedArray {
     const { buffer, dtype } = native.toData(this);
@@ -120,6 +255,15 @@ export class Tensor {
     return build(0);
   }
 
+  /** Prints as PyTorch's `str(t)` does: `tensor([[1., 2.],\n        [3., 4.]])`. */
+  toString(): string {
+    return format(this);
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.isDisposed ? 'Tensor(disposed)' : this.toString();
+  }
+
   // ---- lifetime -------------------------------------------------------------------------------
 
   /** Frees the tensor's memory now. Using it afterwards throws; disposing twice is harmless. */
@@ -134,39 +278,678 @@ export class Tensor {
     this.dispose();
   }
 
-  // ---- math (fast paths for the hottest binary ops; the rest go through the generic path) ------
+  // ---- arithmetic (fast paths for the hottest binary ops) ---------------------------------------
 
-  add(other: Tensor | number, options?: { alpha?: number }): Tensor {
-    if (options?.alpha !== undefined) return callOp('add', [this, other], options);
+  /** `this + alpha * other`, broadcasting. */
+  add(other: TensorLike, options?: { alpha?: number }): Tensor {
+    if (options?.alpha !== undefined || typeof other === 'boolean') return tensorOp('add', [this, other], options);
     return new Tensor(typeof other === 'number' ? native.addScalar(this._h, other) : native.add(this._h, other._h));
   }
 
-  sub(other: Tensor | number, options?: { alpha?: number }): Tensor {
-    if (options?.alpha !== undefined) return callOp('sub', [this, other], options);
+  /** `this - alpha * other`, broadcasting. */
+  sub(other: TensorLike, options?: { alpha?: number }): Tensor {
+    if (options?.alpha !== undefined || typeof other === 'boolean') return tensorOp('sub', [this, other], options);
     return new Tensor(typeof other === 'number' ? native.subScalar(this._h, other) : native.sub(this._h, other._h));
   }
 
-  mul(other: Tensor | number): Tensor {
+  mul(other: TensorLike): Tensor {
+    if (typeof other === 'boolean') return tensorOp('mul', [this, other]);
     return new Tensor(typeof other === 'number' ? native.mulScalar(this._h, other) : native.mul(this._h, other._h));
   }
 
-  div(other: Tensor | number): Tensor {
+  /** True division; `{ roundingMode: 'trunc' | 'floor' }` rounds as PyTorch does. */
+  div(other: TensorLike, options?: { roundingMode?: 'trunc' | 'floor' }): Tensor {
+    if (options?.roundingMode !== undefined || typeof other === 'boolean') return tensorOp('div', [this, other], options);
     return new Tensor(typeof other === 'number' ? native.divScalar(this._h, other) : native.div(this._h, other._h));
   }
 
+  /** Matrix product with PyTorch's broadcasting rules for 1-D and batched operands. */
   matmul(other: Tensor): Tensor {
     return new Tensor(native.matmul(this._h, other._h));
   }
 
+  mm(other: Tensor): Tensor {
+    return tensorOp('mm', [this, other]);
+  }
+
+  bmm(other: Tensor): Tensor {
+    return tensorOp('bmm', [this, other]);
+  }
+
+  /** `this ** exponent` (elementwise; the exponent may be a tensor). */
+  pow(exponent: TensorLike): Tensor {
+    return tensorOp('pow', [this, exponent]);
+  }
+
+  /** `this + value * tensor1 * tensor2`. */
+  addcmul(tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): Tensor {
+    return tensorOp('addcmul', [this, tensor1, tensor2], options);
+  }
+
+  /** `this + value * tensor1 / tensor2`. */
+  addcdiv(tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): Tensor {
+    return tensorOp('addcdiv', [this, tensor1, tensor2], options);
+  }
+
+  /** `this + weight * (end - this)`. */
+  lerp(end: Tensor, weight: TensorLike): Tensor {
+    return tensorOp('lerp', [this, end, weight]);
+  }
+
+  remainder(other: TensorLike): Tensor {
+    return tensorOp('remainder', [this, other]);
+  }
+
+  neg(): Tensor {
+    return tensorOp('neg', [this]);
+  }
+
+  exp(): Tensor {
+    return tensorOp('exp', [this]);
+  }
+
+  log(): Tensor {
+    return tensorOp('log', [this]);
+  }
+
+  log1p(): Tensor {
+    return tensorOp('log1p', [this]);
+  }
+
+  sqrt(): Tensor {
+    return tensorOp('sqrt', [this]);
+  }
+
+  rsqrt(): Tensor {
+    return tensorOp('rsqrt', [this]);
+  }
+
+  square(): Tensor {
+    return tensorOp('square', [this]);
+  }
+
+  abs(): Tensor {
+    return tensorOp('abs', [this]);
+  }
+
+  sign(): Tensor {
+    return tensorOp('sign', [this]);
+  }
+
+  reciprocal(): Tensor {
+    return tensorOp('reciprocal', [this]);
+  }
+
+  floor(): Tensor {
+    return tensorOp('floor', [this]);
+  }
+
+  ceil(): Tensor {
+    return tensorOp('ceil', [this]);
+  }
+
+  round(): Tensor {
+    return tensorOp('round', [this]);
+  }
+
+  sin(): Tensor {
+    return tensorOp('sin', [this]);
+  }
+
+  cos(): Tensor {
+    return tensorOp('cos', [this]);
+  }
+
+  sigmoid(): Tensor {
+    return tensorOp('sigmoid', [this]);
+  }
+
+  tanh(): Tensor {
+    return tensorOp('tanh', [this]);
+  }
+
+  relu(): Tensor {
+    return tensorOp('relu', [this]);
+  }
+
+  /** Clamps into [min, max]; either bound may be omitted (null) or be a tensor: `clamp(0, 1)`, `clamp({ min: 0 })`. */
+  clamp(min?: TensorLike | null | { min?: TensorLike; max?: TensorLike }, max?: TensorLike | null): Tensor {
+    const [lo, hi] = clampBounds(min, max);
+    return tensorOp('clamp', [this, lo, hi]);
+  }
+
+  clampMin(min: TensorLike): Tensor {
+    return tensorOp('clamp_min', [this, min]);
+  }
+
+  clampMax(max: TensorLike): Tensor {
+    return tensorOp('clamp_max', [this, max]);
+  }
+
+  // ---- comparisons and logic --------------------------------------------------------------------
+
+  eq(other: TensorLike): Tensor {
+    return tensorOp('eq', [this, other]);
+  }
+
+  ne(other: TensorLike): Tensor {
+    return tensorOp('ne', [this, other]);
+  }
+
+  gt(other: TensorLike): Tensor {
+    return tensorOp('gt', [this, other]);
+  }
+
+  lt(other: TensorLike): Tensor {
+    return tensorOp('lt', [this, other]);
+  }
+
+  ge(other: TensorLike): Tensor {
+    return tensorOp('ge', [this, other]);
+  }
+
+  le(other: TensorLike): Tensor {
+    return tensorOp('le', [this, other]);
+  }
+
+  logicalNot(): Tensor {
+    return tensorOp('logical_not', [this]);
+  }
+
+  logicalAnd(other: Tensor): Tensor {
+    return tensorOp('logical_and', [this, other]);
+  }
+
+  logicalOr(other: Tensor): Tensor {
+    return tensorOp('logical_or', [this, other]);
+  }
+
+  /** Elements of `this` where `condition` holds, else of `other` (PyTorch's `x.where(cond, y)`). */
+  where(condition: Tensor, other: TensorLike): Tensor {
+    return tensorOp('where', [condition, this, other]);
+  }
+
+  /** A copy with `value` wherever `mask` is true. */
+  maskedFill(mask: Tensor, value: TensorLike): Tensor {
+    return tensorOp('masked_fill', [this, mask, value]);
+  }
+
+  /** True if every element (or every along `dim`) is non-zero. */
+  all(dim?: number | { dim?: number; keepdim?: boolean }): Tensor {
+    return tensorOp('all', [this], reduceArgs(dim));
+  }
+
+  /** True if any element (or any along `dim`) is non-zero. */
+  any(dim?: number | { dim?: number; keepdim?: boolean }): Tensor {
+    return tensorOp('any', [this], reduceArgs(dim));
+  }
+
+  // ---- reductions -------------------------------------------------------------------------------
+
+  /** Sum of all elements, or along `dim`: `sum()`, `sum(1)`, `sum({ dim: [0, 1], keepdim: true })`. */
+  sum(dim?: number | number[] | ReduceOptions, options?: ReduceOptions): Tensor {
+    return tensorOp('sum', [this], reduceArgs(dim, options));
+  }
+
+  /** Mean of all elements, or along `dim` (same arguments as `sum`). */
+  mean(dim?: number | number[] | ReduceOptions, options?: ReduceOptions): Tensor {
+    return tensorOp('mean', [this], reduceArgs(dim, options));
+  }
+
+  prod(dim?: number | ReduceOptions, options?: ReduceOptions): Tensor {
+    return tensorOp('prod', [this], reduceArgs(dim, options));
+  }
+
+  /** Standard deviation; `unbiased` (default true) divides by N - 1, or give `correction`. */
+  std(dim?: number | number[] | VarianceOptions, options?: VarianceOptions): Tensor {
+    return tensorOp('std', [this], reduceArgs(dim, options));
+  }
+
+  /** Variance; same arguments as `std`. */
+  var(dim?: number | number[] | VarianceOptions, options?: VarianceOptions): Tensor {
+    return tensorOp('var', [this], reduceArgs(dim, options));
+  }
+
+  /** The p-norm (default 2) of all elements, or along `dim`. */
+  norm(p: number | 'fro' = 2, options: { dim?: number | number[]; keepdim?: boolean } = {}): Tensor {
+    if (options.dim === undefined) return p === 'fro' ? tensorOp('norm', [this]) : tensorOp('norm', [this, p]);
+    return tensorOp('norm', [this, p === 'fro' ? 2 : p, asList(options.dim), options.keepdim ?? false]);
+  }
+
+  logsumexp(dim: number | number[], options: { keepdim?: boolean } = {}): Tensor {
+    return tensorOp('logsumexp', [this, asList(dim)], options);
+  }
+
+  cumsum(dim: number, options: { dtype?: Dtype } = {}): Tensor {
+    return tensorOp('cumsum', [this, dim], options);
+  }
+
+  /**
+   * `max()`: the largest element. `max(dim)` / `max({ dim, keepdim })`: `{ values, indices }` along
+   * `dim` (also destructurable: `const [v, i] = t.max(1)`). `max(other)`: the elementwise maximum.
+   */
+  max(): Tensor;
+  max(other: Tensor): Tensor;
+  max(dim: number | { dim: number; keepdim?: boolean }, options?: { keepdim?: boolean }): ValuesIndices;
+  max(dim?: number | Tensor | { dim: number; keepdim?: boolean }, options?: { keepdim?: boolean }): Tensor | ValuesIndices {
+    return this.extreme('max', dim, options);
+  }
+
+  /** The smallest element; `min(dim)` gives `{ values, indices }`; `min(other)` the elementwise minimum. */
+  min(): Tensor;
+  min(other: Tensor): Tensor;
+  min(dim: number | { dim: number; keepdim?: boolean }, options?: { keepdim?: boolean }): ValuesIndices;
+  min(dim?: number | Tensor | { dim: number; keepdim?: boolean }, options?: { keepdim?: boolean }): Tensor | ValuesIndices {
+    return this.extreme('min', dim, options);
+  }
+
+  private extreme(
+    name: 'max' | 'min',
+    dim?: number | Tensor | { dim: number; keepdim?: boolean },
+    options?: { keepdim?: boolean },
+  ): Tensor | ValuesIndices {
+    if (dim === undefined) return tensorOp(name, [this]);
+    if (dim instanceof Tensor) return tensorOp(name, [this, dim]);
+    const { dim: d, keepdim } = reduceArgs(dim, options);
+    return valuesIndices(tensorsOp(name, [this, d], { keepdim }));
+  }
+
+  /** Index of the largest element (of the flattened tensor, or along `dim`). */
+  argmax(dim?: number | { dim?: number; keepdim?: boolean }, options?: { keepdim?: boolean }): Tensor {
+    return tensorOp('argmax', [this], reduceArgs(dim, options));
+  }
+
+  /** Index of the smallest element (of the flattened tensor, or along `dim`). */
+  argmin(dim?: number | { dim?: number; keepdim?: boolean }, options?: { keepdim?: boolean }): Tensor {
+    return tensorOp('argmin', [this], reduceArgs(dim, options));
+  }
+
+  /** The `k` largest (or smallest) elements along `dim` (default last): `{ values, indices }`. */
+  topk(k: number, options: { dim?: number; largest?: boolean; sorted?: boolean } = {}): ValuesIndices {
+    return valuesIndices(tensorsOp('topk', [this, k], options));
+  }
+
+  /** Sorted along `dim` (default last): `{ values, indices }`. */
+  sort(options: { dim?: number; descending?: boolean } = {}): ValuesIndices {
+    return valuesIndices(tensorsOp('sort', [this], options));
+  }
+
+  softmax(dim: number, options: { dtype?: Dtype } = {}): Tensor {
+    return tensorOp('softmax', [this, dim], options);
+  }
+
+  logSoftmax(dim: number, options: { dtype?: Dtype } = {}): Tensor {
+    return tensorOp('log_softmax', [this, dim], options);
+  }
+
+  // ---- shapes and views -------------------------------------------------------------------------
+
+  /** The transpose of a matrix (0-D and 1-D tensors come back as they are). */
+  t(): Tensor {
+    return tensorOp('t', [this]);
+  }
+
+  /** Swaps two dimensions (a view). */
+  transpose(dim0: number, dim1: number): Tensor {
+    return tensorOp('transpose', [this, dim0, dim1]);
+  }
+
+  /** Reorders the dimensions: `permute([2, 0, 1])` (a view). */
+  permute(...dims: (number | number[])[]): Tensor {
+    return tensorOp('permute', [this, sizeArgs(dims)]);
+  }
+
+  /** The same elements in a new shape (-1 infers one size); a view when possible. */
+  reshape(...shape: (number | number[])[]): Tensor {
+    return tensorOp('reshape', [this, sizeArgs(shape)]);
+  }
+
+  /** A view with a new shape (the tensor must be laid out compatibly; else use `reshape`). */
+  view(...shape: (number | number[])[]): Tensor {
+    return tensorOp('view', [this, sizeArgs(shape)]);
+  }
+
+  /** `reshape` to `other`'s shape. */
+  viewAs(other: Tensor): Tensor {
+    return tensorOp('view_as', [this, other]);
+  }
+
+  /** Merges dims `startDim..endDim` into one. */
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return tensorOp('flatten', [this, startDim, endDim]);
+  }
+
+  /** Splits dim `dim` into `sizes`. */
+  unflatten(dim: number, sizes: number[]): Tensor {
+    return tensorOp('unflatten', [this, dim, sizes]);
+  }
+
+  /** Inserts a size-1 dim at `dim`. */
+  unsqueeze(dim: number): Tensor {
+    return tensorOp('unsqueeze', [this, dim]);
+  }
+
+  /** Drops size-1 dims (all, or only `dim`). */
+  squeeze(dim?: number): Tensor {
+    return dim === undefined ? tensorOp('squeeze', [this]) : tensorOp('squeeze', [this, dim]);
+  }
+
+  /** Broadcasts size-1 dims to `shape` without copying (-1 keeps a size). */
+  expand(...shape: (number | number[])[]): Tensor {
+    return tensorOp('expand', [this, sizeArgs(shape)]);
+  }
+
+  expandAs(other: Tensor): Tensor {
+    return tensorOp('expand_as', [this, other]);
+  }
+
+  /** Tiles the tensor `repeats[i]` times along each dim (a copy). */
+  repeat(...repeats: (number | number[])[]): Tensor {
+    return tensorOp('repeat', [this, sizeArgs(repeats)]);
+  }
+
+  /** This tensor if already row-major contiguous, else a contiguous copy. */
+  contiguous(): Tensor {
+    return tensorOp('contiguous', [this]);
+  }
+
+  /** A copy with its own storage; autograd flows back to `this`. */
+  clone(): Tensor {
+    return tensorOp('clone', [this]);
+  }
+
+  /** The same storage, cut from the autograd graph. */
   detach(): Tensor {
-    return callOp('detach', [this]);
+    return tensorOp('detach', [this]);
+  }
+
+  /** Index `index` of dim `dim`, dropping the dim (a view). */
+  select(dim: number, index: number): Tensor {
+    return tensorOp('select', [this, dim, index]);
+  }
+
+  /** `length` elements from `start` along `dim` (a view: writes go through). */
+  narrow(dim: number, start: number, length: number): Tensor {
+    return tensorOp('narrow', [this, dim, start, length]);
+  }
+
+  /** Elements at `index` (1-D int64) along `dim`. */
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return tensorOp('index_select', [this, dim, index]);
+  }
+
+  /** `out[i][j] = this[index[i][j]][j]` for dim 0, and so on. */
+  gather(dim: number, index: Tensor): Tensor {
+    return tensorOp('gather', [this, dim, index]);
+  }
+
+  /** `chunks` nearly equal views along `dim`. */
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return tensorsOp('chunk', [this, chunks, dim]);
+  }
+
+  /** Views of `splitSize` elements each (the last may be smaller), or of the listed sizes, along `dim`. */
+  split(splitSize: number | number[], dim = 0): Tensor[] {
+    return tensorsOp('split', [this, splitSize, dim]);
+  }
+
+  /** The slices along `dim`, each without that dim. */
+  unbind(dim = 0): Tensor[] {
+    return tensorsOp('unbind', [this, dim]);
+  }
+
+  /** Reverses the order along the given dims (a copy). */
+  flip(dims: number | number[]): Tensor {
+    return tensorOp('flip', [this, asList(dims)]);
+  }
+
+  /** Rolls elements along `dims` by `shifts` (wrapping); without dims, over the flattened tensor. */
+  roll(shifts: number | number[], dims: number | number[] = []): Tensor {
+    return tensorOp('roll', [this, asList(shifts), asList(dims)]);
+  }
+
+  /**
+   * Python's `t[...]`: `t.index(0)`, `t.index(':', slice(1, 3))`, `t.index('...', null)`,
+   * `t.index(mask)`, `t.index(idxTensor, ':')`. Numbers and slices give views; tensor and array
+   * indices give copies, as in PyTorch.
+   */
+  index(...indices: IndexSpec[]): Tensor {
+    const { view, advanced } = this.basicIndex(indices);
+    return advanced ? tensorOp('index', [view, advanced]) : view;
+  }
+
+  // Applies numbers, slices, null and '...' as views; tensor indices are collected, by the dim
+  // of the view they address, for one `aten::index` call (PyTorch's own order of work).
+  private basicIndex(indices: IndexSpec[]): { view: Tensor; advanced: (Tensor | null)[] | null } {
+    const ndim = this.ndim;
+    const consumed = indices.filter((s) => s !== null && s !== '...').reduce<number>((n, s) => n + (isBoolTensor(s) ? (s as Tensor).ndim : 1), 0);
+    if (consumed > ndim) throw new RangeError(`index: too many indices (${consumed}) for a ${ndim}-dim tensor`);
+    let view: Tensor = this;
+    let dim = 0;
+    const advanced: (Tensor | null)[] = [];
+    let listDims = 0; // dims of `view` that `advanced` already addresses (a bool mask spans its ndim)
+    for (const spec of indices) {
+      if (spec === null) {
+        view = view.unsqueeze(dim++);
+      } else if (spec === '...') {
+        dim += ndim - consumed;
+      } else if (typeof spec === 'number') {
+        view = view.select(dim, spec);
+      } else if (typeof spec === 'string' || spec instanceof Slice) {
+        const s = typeof spec === 'string' ? parseSlice(spec) : spec;
+        if (s.start !== null || s.stop !== null || s.step !== 1) view = tensorOp('slice', [view, dim, s.start, s.stop, s.step]);
+        dim++;
+      } else {
+        const t = spec instanceof Tensor ? spec : indexTensor(spec);
+        for (; listDims < dim; listDims++) advanced.push(null);
+        advanced.push(t);
+        dim += isBoolTensor(t) ? t.ndim : 1;
+        listDims = dim;
+      }
+    }
+    return { view, advanced: advanced.length ? advanced : null };
+  }
+
+  // ---- in place (each returns `this`) ---------------------------------------------------------
+
+  /** `this += alpha * other` in place. */
+  add_(other: TensorLike, options?: { alpha?: number }): this {
+    return inPlace(this, 'add_', [other], options) as this;
+  }
+
+  /** `this -= alpha * other` in place. */
+  sub_(other: TensorLike, options?: { alpha?: number }): this {
+    return inPlace(this, 'sub_', [other], options) as this;
+  }
+
+  mul_(other: TensorLike): this {
+    return inPlace(this, 'mul_', [other]) as this;
+  }
+
+  div_(other: TensorLike, options?: { roundingMode?: 'trunc' | 'floor' }): this {
+    return inPlace(this, 'div_', [other], options) as this;
+  }
+
+  pow_(exponent: TensorLike): this {
+    return inPlace(this, 'pow_', [exponent]) as this;
+  }
+
+  /** `this += value * tensor1 * tensor2` in place. */
+  addcmul_(tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): this {
+    return inPlace(this, 'addcmul_', [tensor1, tensor2], options) as this;
+  }
+
+  /** `this += value * tensor1 / tensor2` in place. */
+  addcdiv_(tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): this {
+    return inPlace(this, 'addcdiv_', [tensor1, tensor2], options) as this;
+  }
+
+  /** Copies `src`'s values in (broadcast, converted to this dtype and device). */
+  copy_(src: Tensor, options?: { nonBlocking?: boolean }): this {
+    return inPlace(this, 'copy_', [src], options) as this;
+  }
+
+  zero_(): this {
+    return inPlace(this, 'zero_', []) as this;
+  }
+
+  fill_(value: TensorLike): this {
+    return inPlace(this, 'fill_', [value]) as this;
+  }
+
+  /** `this += weight * (end - this)` in place: the exponential moving average step. */
+  lerp_(end: Tensor, weight: TensorLike): this {
+    return inPlace(this, 'lerp_', [end, weight]) as this;
+  }
+
+  clamp_(min?: TensorLike | null | { min?: TensorLike; max?: TensorLike }, max?: TensorLike | null): this {
+    const [lo, hi] = clampBounds(min, max);
+    return inPlace(this, 'clamp_', [lo, hi]) as this;
+  }
+
+  maskedFill_(mask: Tensor, value: TensorLike): this {
+    return inPlace(this, 'masked_fill_', [mask, value]) as this;
+  }
+
+  relu_(): this {
+    return inPlace(this, 'relu_', []) as this;
+  }
+
+  /** Fills with normal samples (global generator, so `manualSeed` repeats them). */
+  normal_(mean = 0, std = 1): this {
+    return inPlace(this, 'normal_', [mean, std]) as this;
+  }
+
+  /** Fills with uniform samples from [from, to). */
+  uniform_(from = 0, to = 1): this {
+    return inPlace(this, 'uniform_', [from, to]) as this;
+  }
+
+  /** Sets whether autograd records operations on this (leaf) tensor. */
+  requiresGrad_(flag = true): this {
+    native.setRequiresGrad(this, flag);
+    return this;
+  }
+
+  /** Cuts this tensor from the graph in place. */
+  detach_(): this {
+    return inPlace(this, 'detach_', []) as this;
+  }
+
+  /**
+   * Python's `t[indices] = value`: writes `value` (a number or a broadcastable tensor) into the
+   * elements `t.index(...indices)` would select.
+   */
+  indexPut_(indices: IndexSpec[], value: TensorLike): this {
+    const { view, advanced } = this.basicIndex(indices);
+    if (advanced) {
+      const values = value instanceof Tensor ? value : tensorOp('scalar_tensor', [value], { dtype: this.dtype, device: this.device });
+      inPlace(view, 'index_put_', [advanced, values]);
+    } else if (value instanceof Tensor) {
+      view.copy_(value);
+    } else {
+      view.fill_(value);
+    }
+    return this;
+  }
+
+  // ---- moving and converting ------------------------------------------------------------------
+
+  /**
+   * A tensor on another device and/or of another dtype: `to('cuda')`, `to('float64')`,
+   * `to({ device, dtype })`, `to(other)` (other's device and dtype). Returns a tensor sharing
+   * `this` when nothing changes, as PyTorch does.
+   */
+  to(target: Device | Dtype | Tensor | { device?: Device; dtype?: Dtype; nonBlocking?: boolean; copy?: boolean }): Tensor {
+    if (target instanceof Tensor) return tensorOp('to', [this, target]);
+    if (typeof target === 'string') return tensorOp('to', [this], isDtype(target) ? { dtype: target } : { device: target });
+    if (target === null || typeof target !== 'object') throw new TypeError(`to: expected a device, a dtype or { device, dtype }, got ${String(target)}`);
+    return tensorOp('to', [this], target);
+  }
+
+  cpu(): Tensor {
+    return this.to('cpu');
+  }
+
+  /** A copy on CUDA device `index` (default the current one); throws when CUDA is unavailable. */
+  cuda(index?: number): Tensor {
+    return this.to(index === undefined ? 'cuda' : `cuda:${index}`);
+  }
+
+  float(): Tensor {
+    return this.to('float32');
+  }
+
+  double(): Tensor {
+    return this.to('float64');
+  }
+
+  half(): Tensor {
+    return this.to('float16');
+  }
+
+  long(): Tensor {
+    return this.to('int64');
+  }
+
+  int(): Tensor {
+    return this.to('int32');
+  }
+
+  bool(): Tensor {
+    return this.to('bool');
   }
 
   // ---- autograd -------------------------------------------------------------------------------
 
+  /** Accumulates d(this)/d(leaf) into each leaf's `grad`; `gradient` is required for non-scalars. */
   backward(gradient?: Tensor, options: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
     native.backward(this, gradient ?? null, options.retainGraph, options.createGraph);
   }
+
+  /** Keeps `grad` for this non-leaf tensor after `backward()`. */
+  retainGrad(): void {
+    dispatch.callOp(opId('retain_grad'), [this], undefined, Results.None);
+  }
+}
+
+/** Options of `std` and `var`. */
+export interface VarianceOptions {
+  dim?: number | number[];
+  keepdim?: boolean;
+  unbiased?: boolean;
+  correction?: number;
+}
+
+function clampBounds(
+  min?: TensorLike | null | { min?: TensorLike; max?: TensorLike },
+  max?: TensorLike | null,
+): [TensorLike | null, TensorLike | null] {
+  if (min !== null && typeof min === 'object' && !(min instanceof Tensor)) return [min.min ?? null, min.max ?? null];
+  return [min ?? null, max ?? null];
+}
+
+function isBoolTensor(spec: unknown): boolean {
+  return spec instanceof Tensor && spec.dtype === 'bool';
+}
+
+function indexTensor(values: number[]): Tensor {
+  if (!Array.isArray(values) || !values.every(Number.isInteger)) {
+    throw new TypeError(`index: expected a number, slice, null, '...', Tensor or integer array, got ${String(values)}`);
+  }
+  return new Tensor(native.fromData(BigInt64Array.from(values, BigInt), [values.length], 'int64'));
+}
+
+function parseSlice(text: string): Slice {
+  const parts = text.split(':');
+  const num = (s: string | undefined): number | null => {
+    if (s === undefined || s.trim() === '') return null;
+    const n = Number(s);
+    if (!Number.isInteger(n)) throw new TypeError(`index: bad slice '${text}'`);
+    return n;
+  };
+  if (parts.length < 2 || parts.length > 3) throw new TypeError(`index: bad slice '${text}' (expected 'start:stop' or 'start:stop:step')`);
+  return new Slice(num(parts[0]), num(parts[1]), num(parts[2]) ?? 1);
 }
 
 // Results of the generic path arrive as Tensors made here.
