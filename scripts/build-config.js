@@ -20,12 +20,15 @@ function field(name) {
   if (name === 'sources') return sources();
   if (name === 'nodeAddonApi') return require('node-addon-api').include_dir;
   if (name === 'cxxFlags') return [`-D_GLIBCXX_USE_CXX11_ABI=${locate().cxx11Abi}`];
-  // gyp's link settings: the libraries, torch_cuda kept even though nothing references it
-  // directly (it registers the CUDA kernels), and the rpath to LibTorch's folder.
+  // gyp's link settings: the search path and rpath to LibTorch's folder (ldflags, before the
+  // objects), and the libraries (after them), torch_cuda kept although nothing references it
+  // directly: it registers the CUDA kernels.
   if (name === 'ldflags') {
     const torch = locate();
-    const libs = torch.libraries.map((l) => (l === 'torch_cuda' ? `-Wl,--no-as-needed -ltorch_cuda -Wl,--as-needed` : `-l${l}`));
-    return [`-L${torch.libDir}`, `-Wl,-rpath,${torch.libDir}`, ...libs];
+    return [`-L${torch.libDir}`, `-Wl,-rpath,${torch.libDir}`];
+  }
+  if (name === 'libraries') {
+    return locate().libraries.map((l) => (l === 'torch_cuda' ? '-Wl,--no-as-needed -ltorch_cuda -Wl,--as-needed' : `-l${l}`));
   }
   return locate()[name];
 }
