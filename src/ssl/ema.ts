@@ -1,7 +1,7 @@
 // Exponential moving averages of a model's weights: the Mean Teacher's teacher and MoCo's key
 // encoder. Every parameter moves in one fused native pass (ATen's _foreach ops), not one JS call each.
 import { callOp } from '../ops';
-import { native } from '../native';
+import { noGrad } from '../autograd';
 import type { Tensor } from '../tensor';
 
 /** What to do with buffers (BatchNorm's running statistics): copy the source's, average them, or leave them. */
@@ -49,15 +49,6 @@ function updateBuffers(target: Tensor[], source: Tensor[], decay: number, policy
   copy(target.filter((_, i) => !floating[i]), source.filter((_, i) => !floating[i]));
 }
 
-function withoutGrad(fn: () => void): void {
-  const previous = native.setGradEnabled(false);
-  try {
-    fn();
-  } finally {
-    native.setGradEnabled(previous);
-  }
-}
-
 /**
  * `target = decay * target + (1 - decay) * source` over every parameter, in place and without
  * gradient tracking. Buffers are copied by default (`{ buffers: 'ema' }` averages the floating
@@ -73,7 +64,7 @@ export function emaUpdate(target: HasWeights, source: HasWeights, decay: number,
   }
   const [tp, sp] = pairedLists('parameters', target.parameters(), source.parameters());
   const [tb, sb] = policy === 'none' ? [[], []] : pairedLists('buffers', target.buffers(), source.buffers());
-  withoutGrad(() => {
+  noGrad(() => {
     average(tp, sp, decay);
     updateBuffers(tb, sb, decay, policy);
   });

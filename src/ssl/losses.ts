@@ -1,9 +1,7 @@
 // The consistency costs of Mean Teacher, with the authors' definitions and reductions (losses.py):
 // each returns the SUM over the minibatch; the caller divides by the minibatch size.
-import { callOp } from '../ops';
+import * as F from '../functional';
 import type { Tensor } from '../tensor';
-
-const SUM = 2; // ATen's Reduction::Sum
 
 function checkPair(name: string, a: Tensor, b: Tensor): number {
   const sa = a.shape;
@@ -20,21 +18,21 @@ function checkPair(name: string, a: Tensor, b: Tensor): number {
  */
 export function softmaxMseLoss(input: Tensor, target: Tensor): Tensor {
   const numClasses = checkPair('softmaxMseLoss', input, target);
-  const inputSoftmax = callOp('softmax', [input, 1]);
-  const targetSoftmax = callOp('softmax', [target.detach(), 1]);
-  return callOp('mse_loss', [inputSoftmax, targetSoftmax, SUM]).div(numClasses);
+  const inputSoftmax = F.softmax(input, 1);
+  const targetSoftmax = F.softmax(target.detach(), 1);
+  return F.mseLoss(inputSoftmax, targetSoftmax, { reduction: 'sum' }).div(numClasses);
 }
 
 /** `kl_div(log_softmax(input), softmax(target), reduction='sum')`; the target is detached. */
 export function softmaxKlLoss(input: Tensor, target: Tensor): Tensor {
   checkPair('softmaxKlLoss', input, target);
-  const inputLogSoftmax = callOp('log_softmax', [input, 1]);
-  const targetSoftmax = callOp('softmax', [target.detach(), 1]);
-  return callOp('kl_div', [inputLogSoftmax, targetSoftmax, SUM]);
+  const inputLogSoftmax = F.logSoftmax(input, 1);
+  const targetSoftmax = F.softmax(target.detach(), 1);
+  return F.klDiv(inputLogSoftmax, targetSoftmax, { reduction: 'sum' });
 }
 
 /** `sum((input1 - input2)^2) / C`, with gradients to both inputs (the two heads' distance). */
 export function symmetricMseLoss(input1: Tensor, input2: Tensor): Tensor {
   const numClasses = checkPair('symmetricMseLoss', input1, input2);
-  return callOp('sum', [callOp('pow', [input1.sub(input2), 2])]).div(numClasses);
+  return input1.sub(input2).pow(2).sum().div(numClasses);
 }
