@@ -30,14 +30,13 @@ function describe(cmakeDir, source) {
   if (!fs.existsSync(path.join(cmakeDir, 'TorchConfig.cmake'))) {
     throw new LibTorchNotFound(`${source}: no TorchConfig.cmake in ${cmakeDir}`);
   }
-  const prefix = path.resolve(cmakeDir, '..', '..', '..', '..');
-  const candidates = [
-    { include: path.join(prefix, 'include'), lib: path.join(prefix, 'lib') },
-    // Debian: /usr/lib/<triplet>/cmake/Torch, headers in /usr/include
-    { include: path.resolve(cmakeDir, '..', '..', '..', '..', 'include'), lib: path.resolve(cmakeDir, '..', '..') },
-    { include: path.resolve(cmakeDir, '..', '..', '..', 'include'), lib: path.resolve(cmakeDir, '..', '..') },
+  // <prefix>/share/cmake/Torch (LibTorch zips, pip wheels) or <prefix>/lib/<triplet>/cmake/Torch (Debian).
+  const layouts = [
+    { include: path.resolve(cmakeDir, '../../../include'), lib: path.resolve(cmakeDir, '../../../lib') },
+    { include: path.resolve(cmakeDir, '../../../../include'), lib: path.resolve(cmakeDir, '../..') },
   ];
-  const found = candidates.find((c) => readVersion(c.include) && fs.existsSync(path.join(c.lib, 'libtorch.so')) || readVersion(c.include) && fs.existsSync(path.join(c.lib, 'libtorch_cpu.so')));
+  const hasLibrary = (dir) => fs.existsSync(path.join(dir, 'libtorch.so')) || fs.existsSync(path.join(dir, 'libtorch_cpu.so'));
+  const found = layouts.find((l) => readVersion(l.include) && hasLibrary(l.lib));
   if (!found) throw new LibTorchNotFound(`${source}: found ${cmakeDir} but no torch headers and libtorch.so next to it`);
   const libDir = found.lib;
   const has = (name) => fs.existsSync(path.join(libDir, `lib${name}.so`));

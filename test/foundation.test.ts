@@ -1,5 +1,7 @@
 // The package skeleton: the addon loads, reports its LibTorch, and computes.
 import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as torch from '../src';
 
@@ -50,5 +52,31 @@ describe('foundation', () => {
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/LIBTORCH=\/nonexistent does not exist/);
+  });
+
+  test('a binary built for one LibTorch version refuses, clearly, to load against another', () => {
+    // A stand-in LibTorch 2.1.0 install: what the locator reads (headers, cmake config, a library).
+    const fake = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-libtorch-'));
+    try {
+      const header = path.join(fake, 'include/torch/csrc/api/include/torch');
+      fs.mkdirSync(header, { recursive: true });
+      fs.writeFileSync(path.join(header, 'version.h'), '#define TORCH_VERSION "2.1.0"\n');
+      fs.mkdirSync(path.join(fake, 'share/cmake/Torch'), { recursive: true });
+      fs.writeFileSync(path.join(fake, 'share/cmake/Torch/TorchConfig.cmake'), '');
+      fs.mkdirSync(path.join(fake, 'lib'));
+      fs.writeFileSync(path.join(fake, 'lib/libtorch.so'), '');
+      const result = spawnSync(process.execPath, ['-e', "require('./dist/src')"], {
+        cwd: root,
+        env: { ...process.env, LIBTORCH: fake },
+        encoding: 'utf8',
+      });
+      expect(result.status).not.toBe(0);
+      expect(result.stderr).toMatch(
+        new RegExp(`was built for LibTorch ${torch.version.libtorch.replace(/\./g, '\\.')} but LibTorch 2\\.1\\.0 is installed`),
+      );
+      expect(result.stderr).toMatch(/npm rebuild momentum-torch/);
+    } finally {
+      fs.rmSync(fake, { recursive: true, force: true });
+    }
   });
 });
