@@ -3,7 +3,6 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import * as torch from '../src';
-import { callOp } from '../src/ops';
 import { KeyQueue } from '../src/ssl/queue';
 import { infoNCE } from '../src/ssl/info-nce';
 
@@ -21,12 +20,11 @@ function expectClose(actual: unknown, expected: unknown, tol = 1e-5): void {
   expect(worst).toBeLessThanOrEqual(tol);
 }
 
-const columns = (q: KeyQueue) => callOp('t', [q.keys]).toArray() as number[][];
+const columns = (q: KeyQueue) => q.keys.t().toArray() as number[][];
 const rows = (t: torch.Tensor) => t.toArray() as number[][];
 
 function normalised(n: number, dim: number): torch.Tensor {
-  const x = torch.randn([n, dim]);
-  return x.div(callOp('linalg_vector_norm', [x, 2, [1], true]));
+  return torch.F.normalize(torch.randn([n, dim]), { dim: 1 });
 }
 
 describe('KeyQueue', () => {
@@ -37,7 +35,7 @@ describe('KeyQueue', () => {
     expect(q.keys.shape).toEqual([5, 11]);
     expect(q.keys.device).toBe('cpu');
     expect(q.pointer).toBe(0);
-    expectClose(callOp('linalg_vector_norm', [q.keys, 2, [0]]).toArray(), new Array(11).fill(1), 1e-6);
+    expectClose(q.keys.norm(2, { dim: 0 }).toArray(), new Array(11).fill(1), 1e-6);
     // random, not a constant fill
     expect(new Set(columns(q).map((c) => c[0].toFixed(6))).size).toBe(11);
   });
@@ -76,7 +74,7 @@ describe('KeyQueue', () => {
     q.pointer = 8;
     const keys = torch.randn([4, 6]).mul(3);
     q.enqueue(keys);
-    expectClose(callOp('linalg_vector_norm', [q.keys, 2, [0]]).toArray(), new Array(10).fill(1), 1e-6);
+    expectClose(q.keys.norm(2, { dim: 0 }).toArray(), new Array(10).fill(1), 1e-6);
     const after = columns(q);
     expectClose(after.slice(2, 8), before.slice(2, 8), 0);
     const k = rows(keys).map((r) => {
@@ -100,7 +98,7 @@ describe('KeyQueue', () => {
 
   test('`keys` is the live buffer: writing into it changes the negatives infoNCE sees', () => {
     const q = new KeyQueue({ dim: 2, size: 3 });
-    callOp('copy_', [q.keys, torch.tensor([[1, 0, 0], [0, 1, 1]], { dtype: 'float32' })]);
+    q.keys.copy_(torch.tensor([[1, 0, 0], [0, 1, 1]], { dtype: 'float32' }));
     const out = infoNCE(torch.tensor([[1, 0]], { dtype: 'float32' }), torch.tensor([[0, 1]], { dtype: 'float32' }), q, 0.5);
     expectClose(out.logits.toArray(), [[0, 2, 0, 0]], 1e-6);
   });

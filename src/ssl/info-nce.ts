@@ -1,8 +1,9 @@
 // InfoNCE (van den Oord et al. 2018) as MoCo computes it: a (1 + K)-way classification of each
 // query, whose positive is its own key (class 0) and whose negatives are the queued keys.
-import { callOp } from '../ops';
+import { arange, cat, zeros } from '../factories';
+import { crossEntropy, normalize } from '../functional';
 import { Tensor } from '../tensor';
-import { KeyQueue, l2Normalize } from './queue';
+import { KeyQueue } from './queue';
 
 export interface ContrastiveOutput {
   /** [N, 1 + K] for infoNCE (positive first), [N, N] for in-batch negatives; already divided by T. */
@@ -32,22 +33,21 @@ export function infoNCE(q: Tensor, k: Tensor, queue: KeyQueue | Tensor, temperat
   if (!(negatives instanceof Tensor) || negatives.ndim !== 2 || negatives.shape[0] !== q.shape[1]) {
     throw new Error(`infoNCE: queue must be [${q.shape[1]}, K] (a KeyQueue or its keys)`);
   }
-  const lPos = callOp('sum', [q.mul(k), [1]], { keepdim: true }); // N x 1
-  const lNeg = q.matmul(callOp('clone', [negatives]).detach()); // N x K
-  const logits = callOp('cat', [[lPos, lNeg], 1]).div(temperature);
-  const labels = callOp('zeros', [[q.shape[0]]], { dtype: 'int64', device: q.device });
-  return { logits, labels, loss: callOp('cross_entropy_loss', [logits, labels]) };
+  const lPos = q.mul(k).sum(1, { keepdim: true }); // N x 1
+  const lNeg = q.mm(negatives.clone().detach()); // N x K
+  const logits = cat([lPos, lNeg], 1).div(temperature);
+  const labels = zeros([q.shape[0]], { dtype: 'int64', device: q.device });
+  return { logits, labels, loss: crossEntropy(logits, labels) };
 }
 
 /**
- * The MoCo v3 loss of one direction: every other key of the batch is a negative (labels
- * arange(N)); q and k are normalised here, and the cross-entropy is scaled by 2T, as the official
+ * The MoCo v3 loss of one direction: the other keys of the batch are the negatives (labels
+ * arange(N)); q and k are normalised here and the cross-entropy is scaled by 2T, as the official
  * `contrastive_loss` does.
  */
 export function inBatchInfoNCE(q: Tensor, k: Tensor, temperature: number): ContrastiveOutput {
   checkPair('inBatchInfoNCE', q, k, temperature);
-  const logits = l2Normalize(q, 1).matmul(callOp('t', [l2Normalize(k, 1)])).div(temperature);
-  const labels = callOp('arange', [q.shape[0]], { dtype: 'int64', device: q.device });
-  const loss = callOp('cross_entropy_loss', [logits, labels]).mul(2 * temperature);
-  return { logits, labels, loss };
+  const logits = normalize(q, { dim: 1 }).mm(normalize(k, { dim: 1 }).t()).div(temperature);
+  const labels = arange(q.shape[0], { dtype: 'int64', device: q.device });
+  return { logits, labels, loss: crossEntropy(logits, labels).mul(2 * temperature) };
 }

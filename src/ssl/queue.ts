@@ -1,9 +1,10 @@
 // The MoCo dictionary (He et al. 2020, Algorithm 1): a FIFO queue of encoded keys, stored as the
 // official code stores it, a [dim, size] buffer on the device whose columns are L2-normalised keys,
 // and a pointer to the oldest column, which the next enqueue overwrites.
-import { callOp } from '../ops';
-import { Tensor } from '../tensor';
+import { normalize } from '../functional';
+import { randn, zeros } from '../factories';
 import { keep, tidy } from '../scope';
+import { Tensor } from '../tensor';
 import type { Device } from '../types';
 
 export interface KeyQueueOptions {
@@ -21,12 +22,6 @@ function positiveInteger(value: unknown, what: string): number {
   return value;
 }
 
-/** Vectors along `dim` scaled to unit L2 norm, as F.normalize(x, { dim }). */
-export function l2Normalize(x: Tensor, dim: number): Tensor {
-  const norm = callOp('linalg_vector_norm', [x, 2, [dim], true]);
-  return x.div(callOp('clamp_min', [norm, 1e-12]));
-}
-
 export class KeyQueue {
   readonly dim: number;
   readonly size: number;
@@ -39,9 +34,9 @@ export class KeyQueue {
     this.dim = positiveInteger(options?.dim, 'dim');
     this.size = positiveInteger(options?.size, 'size');
     const device = options.device ?? 'cpu';
-    // Initialised as random unit vectors, as the official builder does.
-    this.keys = keep(tidy(() => l2Normalize(callOp('randn', [[this.dim, this.size]], { device }), 0)));
-    this.ptr = keep(callOp('zeros', [[1]], { dtype: 'int64', device }));
+    // Random unit vectors, as the official builder starts.
+    this.keys = keep(tidy(() => normalize(randn([this.dim, this.size], { device }), { dim: 0 })));
+    this.ptr = keep(zeros([1], { dtype: 'int64', device }));
   }
 
   /** Index of the oldest key: the column the next enqueue writes first. */
@@ -53,13 +48,14 @@ export class KeyQueue {
     if (!Number.isInteger(value) || value < 0 || value >= this.size) {
       throw new Error(`KeyQueue: pointer must be an integer in [0, ${this.size}), got ${value}`);
     }
-    callOp('fill_', [this.ptr, value]);
+    this.ptr.fill_(value);
   }
 
   /**
-   * Writes `keys` [batch, dim] (normalised here again, detached) into the columns from `pointer`
-   * on, wrapping around the end, and moves the pointer past them. Any batch size works; a batch
-   * larger than the queue leaves its last `size` keys, as writing one by one would.
+   * Writes `keys` [batch, dim] (detached, and normalised again so that the buffer stays unit
+   * columns) into the columns from `pointer` on, wrapping around the end, and moves the pointer
+   * past them. Any batch size works; a batch larger than the queue leaves its last `size` keys,
+   * as writing them one by one would.
    */
   enqueue(keys: Tensor): void {
     this.check(keys);
@@ -68,8 +64,7 @@ export class KeyQueue {
     const kept = Math.min(batch, this.size);
     const start = (pointer + batch - kept) % this.size;
     tidy(() => {
-      const newest = callOp('narrow', [keys.detach(), 0, batch - kept, kept]);
-      const columns = callOp('t', [l2Normalize(newest, 1)]);
+      const columns = normalize(keys.detach().narrow(0, batch - kept, kept), { dim: 1 }).t();
       const first = Math.min(kept, this.size - start);
       this.write(start, columns, 0, first);
       if (kept > first) this.write(0, columns, first, kept - first);
@@ -79,7 +74,7 @@ export class KeyQueue {
 
   // keys[:, column : column + count] = source[:, from : from + count]
   private write(column: number, source: Tensor, from: number, count: number): void {
-    callOp('copy_', [callOp('narrow', [this.keys, 1, column, count]), callOp('narrow', [source, 1, from, count])]);
+    this.keys.narrow(1, column, count).copy_(source.narrow(1, from, count));
   }
 
   private check(keys: Tensor): void {
