@@ -1,0 +1,90 @@
+"""The Python side of bench/harness.ts: PyTorch as a peer that times its own work.
+
+A peer script imports this module BEFORE torch (so that the allocator is tuned before the first
+tensor, as momentum-torch tunes it when its addon loads), defines handlers and calls serve():
+one JSON request per stdin line ({"op": NAME, ...args}), one JSON answer per stdout line
+({"ok": value} or {"error": message}).
+
+BENCH_MALLOC=tuned raises glibc's mmap and trim thresholds with mallopt, with the values of
+momentum-torch's native/runtime.cc; BENCH_MALLOC=default leaves glibc as users run it.
+BENCH_THREADS is the intra-op thread count both sides use.
+"""
+import ctypes
+import json
+import os
+import sys
+import time
+import traceback
+
+M_TRIM_THRESHOLD = -1
+M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD = 32 * 1024 * 1024  # glibc's largest allowed value on 64-bit
+TRIM_THRESHOLD = 1024 * 1024 * 1024
+
+
+def _tune_malloc():
+    libc = ctypes.CDLL("libc.so.6")
+    return libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1 and libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1
+
+
+MALLOC_TUNED = os.environ.get("BENCH_MALLOC", "default") == "tuned" and _tune_malloc()
+
+import torch  # noqa: E402  (after the allocator tuning, on purpose)
+
+torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "1")))
+
+
+def mapped_blas():
+    """The BLAS/LAPACK shared libraries this process has mapped, resolved to their real files."""
+    files = set()
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            if "/" not in line:
+                continue
+            file = line[line.index("/"):].strip()
+            name = os.path.basename(file).lower()
+            if "blas" in name or "lapack" in name or name.startswith("libmkl_"):
+                files.add(os.path.realpath(file))
+    return sorted(files)
+
+
+def peak_rss_mib():
+    """Peak resident set size so far (VmHWM), in MiB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def seconds_per_call(fn, iterations, warmup=0):
+    """Seconds per call of fn over `iterations` calls after `warmup` untimed ones."""
+    for _ in range(warmup):
+        fn()
+    start = time.perf_counter()
+    for _ in range(iterations):
+        fn()
+    return (time.perf_counter() - start) / iterations
+
+
+def _hello():
+    return {"torch": torch.__version__, "threads": torch.get_num_threads(), "mallocTuned": MALLOC_TUNED, "blas": mapped_blas()}
+
+
+def serve(handlers):
+    """Answers requests until stdin closes. Each handler takes the request's fields as keywords."""
+    handlers = {"hello": _hello, "peakRss": peak_rss_mib, **handlers}
+    for line in sys.stdin:
+        request = json.loads(line)
+        op = request.pop("op")
+        try:
+            reply = {"ok": handlers[op](**request)}
+        except Exception as e:  # the TS side shows it; the peer keeps serving
+            traceback.print_exc(file=sys.stderr)
+            reply = {"error": f"{op}: {type(e).__name__}: {e}"}
+        sys.stdout.write(json.dumps(reply) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":  # a bare peer: bench/run.ts asks it what PyTorch runs on
+    serve({})

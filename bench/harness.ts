@@ -1,0 +1,261 @@
+// What every benchmark shares: alternating repeats, medians and spreads, the Python peer (a
+// /usr/bin/python3 process running bench/NAME.py, spoken to in JSON lines), and the machine's facts.
+// A workload module exports `async function main(): Promise<BenchResult>`; bench/run.ts runs them all.
+import { spawn, ChildProcessWithoutNullStreams, execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as readline from 'readline';
+
+/** A median with its spread over the repeats. */
+export interface Stats {
+  median: number;
+  min: number;
+  max: number;
+  n: number;
+}
+
+/**
+ * One line of the results table: momentum-torch (`ours`) against one PyTorch variant (`theirs`),
+ * with the ratio ours / theirs taken per repeat (the two ran back to back) and then its median.
+ */
+export interface Comparison {
+  /** What is measured, e.g. 'step, PyTorch defaults'. */
+  measure: string;
+  /** The unit of `ours` and `theirs`, e.g. 'ms', 'us/call', 'MiB'. */
+  unit: string;
+  ours: Stats;
+  theirs: Stats;
+  ratio: Stats;
+  /** The largest ratio the project's goals allow (lower is better), if a goal applies. */
+  goal?: number;
+}
+
+export interface BenchResult {
+  /** e.g. '3. Mean Teacher train step'. */
+  title: string;
+  comparisons: Comparison[];
+  /** Details shown under the table: sizes, settings, extra numbers, profiles of missed goals. */
+  notes: string[];
+}
+
+export function stats(samples: number[]): Stats {
+  if (samples.length === 0) throw new Error('stats: no samples');
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { median, min: sorted[0], max: sorted[sorted.length - 1], n: sorted.length };
+}
+
+/** ours[i] / theirs[i], the two measured in the same repeat. */
+export function compare(measure: string, unit: string, ours: number[], theirs: number[], goal?: number): Comparison {
+  if (ours.length !== theirs.length) throw new Error(`compare(${measure}): ${ours.length} against ${theirs.length} samples`);
+  const ratio = stats(ours.map((o, i) => o / theirs[i]));
+  return { measure, unit, ours: stats(ours), theirs: stats(theirs), ratio, goal };
+}
+
+/** One contender: measures once (any unit) each time it is run. */
+export type Contender = () => number | Promise<number>;
+
+/**
+ * Runs every contender once per repeat, starting each repeat one contender later, so that slow
+ * drifts of a shared machine fall on all alike. Returns the samples, per contender.
+ */
+export async function alternate<K extends string>(contenders: Record<K, Contender>, repeats: number): Promise<Record<K, number[]>> {
+  const names = Object.keys(contenders) as K[];
+  const samples = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<K, number[]>;
+  for (let r = 0; r < repeats; r++) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(r + i) % names.length];
+      samples[name].push(await contenders[name]());
+    }
+  }
+  return samples;
+}
+
+/** Seconds per call of `fn`, over `iterations` calls after `warmup` untimed ones. */
+export function secondsPerCall(fn: () => void, iterations: number, warmup = 0): number {
+  for (let i = 0; i < warmup; i++) fn();
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < iterations; i++) fn();
+  return Number(process.hrtime.bigint() - start) / 1e9 / iterations;
+}
+
+// ---- settings every process shares ------------------------------------------------------------
+
+/** The number of threads both sides use: BENCH_THREADS, else every core this process may use. */
+export function benchThreads(): number {
+  const n = Number(process.env.BENCH_THREADS ?? os.availableParallelism());
+  if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_THREADS must be a positive integer, got '${process.env.BENCH_THREADS}'`);
+  return n;
+}
+
+/** How many times to repeat each measurement (BENCH_REPEATS scales all of them; default 1x). */
+export function repeats(usual: number): number {
+  const scale = Number(process.env.BENCH_REPEATS_SCALE ?? 1);
+  return Math.max(2, Math.round(usual * (scale > 0 ? scale : 1)));
+}
+
+/**
+ * The environment that fixes the thread pools before LibTorch and OpenBLAS start: OpenMP (ATen's
+ * intra-op pool) and OpenBLAS read these once, when loaded.
+ */
+export function threadEnvironment(threads: number): Record<string, string> {
+  return { OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
+}
+
+/** A fresh directory for files the two sides exchange (weights, inputs). */
+export function scratchDir(name: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `momentum-bench-${name}-`));
+}
+
+// ---- the Python peer ----------------------------------------------------------------------------
+
+export const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
+
+/** PyTorch as users run it, or with glibc malloc tuned as momentum-torch tunes it at load. */
+export type MallocMode = 'default' | 'tuned';
+
+export interface PeerInfo {
+  torch: string;
+  threads: number;
+  mallocTuned: boolean;
+  blas: string[];
+}
+
+/**
+ * A Python process running bench/NAME.py through bench/harness.py's `serve`: each `call(op, args)`
+ * sends one JSON line and waits for its one-line JSON answer. Python times its own work, so the
+ * pipe's latency is never counted.
+ */
+export class PythonPeer {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly waiting: { resolve(v: unknown): void; reject(e: Error): void }[] = [];
+  private readonly stderr: string[] = [];
+  private exited: string | null = null;
+  readonly ready: Promise<PeerInfo>;
+
+  constructor(
+    readonly script: string,
+    readonly malloc: MallocMode,
+    threads = benchThreads(),
+  ) {
+    const file = path.join(benchSourceDir(), `${script}.py`);
+    this.child = spawn(PYTHON, [file], {
+      env: { ...process.env, ...threadEnvironment(threads), BENCH_THREADS: String(threads), BENCH_MALLOC: malloc, PYTHONUNBUFFERED: '1' },
+    });
+    this.child.stderr.on('data', (chunk: Buffer) => this.stderr.push(chunk.toString()));
+    readline.createInterface({ input: this.child.stdout }).on('line', (line) => this.answer(line));
+    this.child.on('exit', (code, signal) => {
+      this.exited = `${script}.py (malloc ${malloc}) exited with ${signal ?? code}: ${this.stderr.join('').trim().slice(-2000)}`;
+      for (const w of this.waiting.splice(0)) w.reject(new Error(this.exited));
+    });
+    this.ready = this.call<PeerInfo>('hello');
+  }
+
+  call<T>(op: string, args: object = {}): Promise<T> {
+    if (this.exited) return Promise.reject(new Error(this.exited));
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ resolve: resolve as (v: unknown) => void, reject });
+      this.child.stdin.write(JSON.stringify({ op, ...args }) + '\n');
+    });
+  }
+
+  close(): void {
+    if (!this.exited) this.child.stdin.end();
+  }
+
+  private answer(line: string): void {
+    const w = this.waiting.shift();
+    if (!w) return;
+    let reply: { ok?: unknown; error?: string };
+    try {
+      reply = JSON.parse(line);
+    } catch {
+      w.reject(new Error(`${this.script}.py said something that is not JSON: ${line.slice(0, 200)}`));
+      return;
+    }
+    if (reply.error !== undefined) w.reject(new Error(`${this.script}.py: ${reply.error}`));
+    else w.resolve(reply.ok);
+  }
+}
+
+/** Starts one peer per malloc mode and waits until each has imported torch. */
+export async function startPeers(script: string, modes: MallocMode[] = ['default', 'tuned']): Promise<Record<MallocMode, PythonPeer>> {
+  const peers = {} as Record<MallocMode, PythonPeer>;
+  for (const mode of modes) {
+    peers[mode] = new PythonPeer(script, mode);
+    const info = await peers[mode].ready;
+    if (mode === 'tuned' && !info.mallocTuned) throw new Error(`${script}.py: mallopt refused the tuning`);
+  }
+  return peers;
+}
+
+export function closePeers(peers: Partial<Record<MallocMode, PythonPeer>>): void {
+  for (const p of Object.values(peers)) p?.close();
+}
+
+// The .py files sit beside the .ts sources: bench/ in the repository, whether this runs from
+// dist/bench/ or under ts-node/ts-jest from bench/.
+export function benchSourceDir(): string {
+  let dir = __dirname;
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return path.join(dir, 'bench');
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`bench: no package.json above ${__dirname}`);
+    dir = parent;
+  }
+}
+
+// ---- the machine --------------------------------------------------------------------------------
+
+/** The shared libraries of BLAS/LAPACK this process has mapped, resolved to their real files. */
+export function mappedBlas(pid: number | 'self' = 'self'): string[] {
+  const maps = fs.readFileSync(`/proc/${pid}/maps`, 'utf8');
+  const files = new Set<string>();
+  for (const line of maps.split('\n')) {
+    const file = line.slice(line.indexOf('/'));
+    if (line.includes('/') && /blas|lapack|mkl_/i.test(path.basename(file))) files.add(fs.realpathSync(file));
+  }
+  return [...files].sort();
+}
+
+/** Peak resident set size of this process so far (VmHWM), in MiB. */
+export function peakRssMiB(): number {
+  const status = fs.readFileSync('/proc/self/status', 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]);
+  return kb / 1024;
+}
+
+export interface Machine {
+  cpu: string;
+  cores: string;
+  memoryGiB: number;
+  os: string;
+  node: string;
+}
+
+function lscpuField(lscpu: string, field: string): string | undefined {
+  return new RegExp(`^${field}:\\s*(.+)$`, 'm').exec(lscpu)?.[1].trim();
+}
+
+export function machine(): Machine {
+  let lscpu = '';
+  try {
+    lscpu = execFileSync('lscpu', { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+  } catch {
+    // lscpu is missing: fall back to Node's view below.
+  }
+  const cpu = lscpuField(lscpu, 'Model name') ?? os.cpus()[0]?.model ?? 'unknown';
+  const sockets = Number(lscpuField(lscpu, 'Socket\\(s\\)') ?? 1);
+  const perSocket = Number(lscpuField(lscpu, 'Core\\(s\\) per socket') ?? NaN);
+  const logical = Number(lscpuField(lscpu, 'CPU\\(s\\)') ?? os.cpus().length);
+  const cores = Number.isNaN(perSocket) ? `${logical} logical CPUs` : `${sockets * perSocket} cores, ${logical} logical CPUs`;
+  return {
+    cpu,
+    cores,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+  };
+}

@@ -1,0 +1,169 @@
+// `npm run bench`: every workload, momentum-torch against PyTorch in the same run, and
+// bench/RESULTS.md with the table, the goals and the machine. BENCH_ONLY=ema,moco-step runs a subset.
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { BenchResult, Comparison, Machine, PeerInfo, PYTHON, PythonPeer, Stats, benchSourceDir, benchThreads, machine, mappedBlas, threadEnvironment } from './harness';
+
+/** The six workloads of issue 8, in its order: the module bench/NAME.ts and its title. */
+const WORKLOADS: [string, string][] = [
+  ['ops', '1. Per-op overhead'],
+  ['ema', '2. EMA update'],
+  ['mean-teacher-step', '3. Mean Teacher train step'],
+  ['moco-step', '4. MoCo v2 train step'],
+  ['data', '5. Data loading + augmentation'],
+  ['memory', '6. Memory'],
+];
+
+// OpenMP and OpenBLAS size their thread pools when loaded, from the environment: so this process
+// runs itself again with it set, before LibTorch is loaded, and Python peers inherit the same.
+function relaunchWithThreads(): boolean {
+  const wanted = threadEnvironment(benchThreads());
+  if (Object.entries(wanted).every(([k, v]) => process.env[k] === v)) return false;
+  const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, ...wanted },
+  });
+  process.exitCode = child.status ?? 1;
+  return true;
+}
+
+type Outcome = { title: string; result?: BenchResult; missing?: string; seconds: number };
+
+async function runWorkload(name: string, title: string): Promise<Outcome> {
+  const start = Date.now();
+  const file = path.join(__dirname, `${name}.js`);
+  const elapsed = (): number => (Date.now() - start) / 1000;
+  if (!fs.existsSync(file)) return { title, missing: `bench/${name}.ts is not written yet`, seconds: 0 };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod: { main?: () => Promise<BenchResult> } = require(file);
+  if (typeof mod.main !== 'function') return { title, missing: `bench/${name}.ts exports no main()`, seconds: 0 };
+  console.log(`\n== ${title} (bench/${name})`);
+  try {
+    const result = await mod.main();
+    console.log(formatComparisons(result.comparisons).join('\n'));
+    return { title, result, seconds: elapsed() };
+  } catch (e) {
+    console.error(e);
+    return { title, missing: `failed: ${(e as Error).message.split('\n')[0]}`, seconds: elapsed() };
+  }
+}
+
+// ---- formatting -----------------------------------------------------------------------------------
+
+function num(x: number): string {
+  const a = Math.abs(x);
+  if (a >= 100) return x.toFixed(0);
+  if (a >= 10) return x.toFixed(1);
+  if (a >= 1) return x.toFixed(2);
+  return x.toPrecision(3);
+}
+
+function withSpread(s: Stats, unit = ''): string {
+  return `${num(s.median)}${unit} (${num(s.min)}–${num(s.max)})`;
+}
+
+function verdict(c: Comparison): string {
+  if (c.goal === undefined) return '';
+  return `${c.ratio.median <= c.goal ? 'met' : '**missed**'} (≤ ${c.goal.toFixed(2)}x)`;
+}
+
+function formatComparisons(comparisons: Comparison[]): string[] {
+  return comparisons.map((c) => `  ${c.measure}: ${num(c.ours.median)} vs ${num(c.theirs.median)} ${c.unit} -> ${withSpread(c.ratio, 'x')} ${verdict(c)}`);
+}
+
+function table(outcomes: Outcome[]): string[] {
+  const lines = [
+    '| Workload | Measure | momentum-torch | PyTorch | ratio, median (min–max) | n | goal |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const o of outcomes) {
+    if (!o.result) {
+      lines.push(`| ${o.title} | not measured: ${o.missing} | | | | | |`);
+      continue;
+    }
+    for (const c of o.result.comparisons) {
+      lines.push(
+        `| ${o.title} | ${c.measure} | ${num(c.ours.median)} ${c.unit} | ${num(c.theirs.median)} ${c.unit} | ` +
+          `**${num(c.ratio.median)}x** (${num(c.ratio.min)}–${num(c.ratio.max)}) | ${c.ratio.n} | ${verdict(c)} |`,
+      );
+    }
+  }
+  return lines;
+}
+
+function machineSection(m: Machine, threads: number, peer: PeerInfo, allocatorTuned: boolean, libtorch: string): string[] {
+  const ours = mappedBlas();
+  const blasAgrees = ours.join() === peer.blas.join();
+  return [
+    `- CPU: ${m.cpu}, ${m.cores} (lscpu); ${m.memoryGiB} GiB memory; ${m.os}`,
+    `- Threads: ${threads} on both sides (torch.setNumThreads / torch.set_num_threads, OMP_NUM_THREADS, OPENBLAS_NUM_THREADS)` +
+      (process.env.OPENBLAS_CORETYPE ? `; OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE} (from the environment, both sides)` : ''),
+    `- BLAS in use: ${ours.join(', ') || 'none mapped'} (momentum-torch)` +
+      (blasAgrees ? ', the same files in PyTorch' : `; PyTorch maps ${peer.blas.join(', ') || 'none'}`),
+    `- momentum-torch on LibTorch ${libtorch}, Node ${m.node}, glibc malloc ${allocatorTuned ? 'tuned at load (the default)' : 'untuned (MOMENTUM_TORCH_MALLOC=default)'}`,
+    `- PyTorch ${peer.torch} (${PYTHON}), on the same LibTorch build's kernels`,
+  ];
+}
+
+function report(outcomes: Outcome[], header: string[], totalSeconds: number): string {
+  const lines = [
+    '# Benchmarks: momentum-torch against PyTorch',
+    '',
+    `Written by \`npm run bench\` (bench/run.ts) on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, in ${Math.round(totalSeconds)} s.`,
+    'Each ratio is momentum-torch / PyTorch, taken per repeat from two measurements made back to back',
+    '(the contenders alternate, each repeat starting with the next one), then the median over the repeats;',
+    'min–max is the spread of those per-repeat ratios. Below 1.00x momentum-torch is faster (or smaller).',
+    '"PyTorch defaults" is Python PyTorch as users run it; "PyTorch tuned" raises glibc malloc\'s mmap and trim',
+    'thresholds with ctypes mallopt (32 MiB, 1 GiB), as momentum-torch does at load. How each workload is',
+    'measured: bench/README.md.',
+    '',
+    '## Machine',
+    '',
+    ...header,
+    '',
+    '## Results',
+    '',
+    ...table(outcomes),
+  ];
+  for (const o of outcomes) {
+    if (!o.result?.notes.length) continue;
+    lines.push('', `### ${o.title}`, '', ...o.result.notes.map((n) => (n.startsWith('|') || n.startsWith('```') ? n : `- ${n}`)));
+  }
+  lines.push('');
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  if (relaunchWithThreads()) return;
+  const threads = benchThreads();
+  // Loaded only now, with the thread environment set.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const torch: typeof import('../src') = require('../src');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { native }: typeof import('../src/native') = require('../src/native');
+  torch.setNumThreads(threads);
+  const only = process.env.BENCH_ONLY?.split(',');
+  const peer = new PythonPeer('harness', 'default');
+  const peerInfo = await peer.ready;
+  peer.close();
+  const header = machineSection(machine(), threads, peerInfo, native.allocatorTuned, torch.version.libtorch);
+  console.log(header.join('\n'));
+
+  const start = Date.now();
+  const outcomes: Outcome[] = [];
+  for (const [name, title] of WORKLOADS) {
+    if (only && !only.includes(name)) continue;
+    outcomes.push(await runWorkload(name, title));
+  }
+  const text = report(outcomes, header, (Date.now() - start) / 1000);
+  const out = process.env.BENCH_OUT ?? path.join(benchSourceDir(), 'RESULTS.md');
+  fs.writeFileSync(out, text);
+  console.log(`\nwrote ${out}`);
+  for (const o of outcomes) console.log(`  ${o.title}: ${o.result ? `${Math.round(o.seconds)} s` : o.missing}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
