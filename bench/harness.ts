@@ -181,8 +181,8 @@ export class PythonPeer {
 }
 
 /** Starts one peer per malloc mode and waits until each has imported torch. */
-export async function startPeers(script: string, modes: MallocMode[] = ['default', 'tuned']): Promise<Record<MallocMode, PythonPeer>> {
-  const peers = {} as Record<MallocMode, PythonPeer>;
+export async function startPeers<M extends MallocMode>(script: string, modes: M[]): Promise<Record<M, PythonPeer>> {
+  const peers = {} as Record<M, PythonPeer>;
   for (const mode of modes) {
     peers[mode] = new PythonPeer(script, mode);
     const info = await peers[mode].ready;
@@ -192,7 +192,7 @@ export async function startPeers(script: string, modes: MallocMode[] = ['default
 }
 
 export function closePeers(peers: Partial<Record<MallocMode, PythonPeer>>): void {
-  for (const p of Object.values(peers)) p?.close();
+  for (const p of Object.values(peers)) (p as PythonPeer).close();
 }
 
 // The .py files sit beside the .ts sources: bench/ in the repository, whether this runs from
