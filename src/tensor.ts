@@ -510,10 +510,10 @@ export class Tensor {
     return tensorOp('var', [this], reduceArgs(dim, options));
   }
 
-  /** The p-norm (default 2) of all elements, or along `dim`. */
-  norm(p: number | 'fro' = 2, options: { dim?: number | number[]; keepdim?: boolean } = {}): Tensor {
-    if (options.dim === undefined) return p === 'fro' ? tensorOp('norm', [this]) : tensorOp('norm', [this, p]);
-    return tensorOp('norm', [this, p === 'fro' ? 2 : p, asList(options.dim), options.keepdim ?? false]);
+  /** The p-norm (default `'fro'`, the 2-norm of all elements) of all elements, or along `dim`. */
+  norm(p: number | 'fro' = 'fro', options: { dim?: number | number[]; keepdim?: boolean } = {}): Tensor {
+    const dims = options.dim === undefined ? Array.from({ length: this.ndim }, (_, i) => i) : asList(options.dim);
+    return tensorOp('norm', [this, p === 'fro' ? 2 : p, dims, options.keepdim ?? false]);
   }
 
   logsumexp(dim: number | number[], options: { keepdim?: boolean } = {}): Tensor {
@@ -727,7 +727,6 @@ export class Tensor {
     let view: Tensor = this;
     let dim = 0;
     const advanced: (Tensor | null)[] = [];
-    let listDims = 0; // dims of `view` that `advanced` already addresses (a bool mask spans its ndim)
     for (const spec of indices) {
       if (spec === null) {
         view = view.unsqueeze(dim++);
@@ -740,11 +739,9 @@ export class Tensor {
         if (s.start !== null || s.stop !== null || s.step !== 1) view = tensorOp('slice', [view, dim, s.start, s.stop, s.step]);
         dim++;
       } else {
-        const t = spec instanceof Tensor ? spec : indexTensor(spec);
-        for (; listDims < dim; listDims++) advanced.push(null);
-        advanced.push(t);
-        dim += isBoolTensor(t) ? t.ndim : 1;
-        listDims = dim;
+        while (advanced.length < dim) advanced.push(null);
+        advanced.push(spec instanceof Tensor ? spec : indexTensor(spec));
+        dim++; // as PyTorch does, even for a mask spanning several dims
       }
     }
     return { view, advanced: advanced.length ? advanced : null };
