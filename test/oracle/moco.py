@@ -195,7 +195,22 @@ def moco_v3(req):
     }
 
 
-CASES = {'infoNCE': info_nce, 'queue': queue_case, 'moco': moco_v1v2, 'mocoV3': moco_v3}
+def knn(req):
+    # knn_predict of the official MoCo CIFAR-10 notebook (after Wu et al. 2018)
+    feature, feature_bank = tensor(req['features']), tensor(req['bank'])
+    feature_labels, classes, knn_k, knn_t = torch.tensor(req['bankLabels']), req['classes'], req['k'], req['t']
+    sim_matrix = torch.mm(feature, feature_bank)
+    sim_weight, sim_indices = sim_matrix.topk(k=knn_k, dim=-1)
+    sim_labels = torch.gather(feature_labels.expand(feature.size(0), -1), dim=-1, index=sim_indices)
+    sim_weight = (sim_weight / knn_t).exp()
+    one_hot_label = torch.zeros(feature.size(0) * knn_k, classes)
+    one_hot_label = one_hot_label.scatter(dim=-1, index=sim_labels.view(-1, 1), value=1.0)
+    pred_scores = torch.sum(one_hot_label.view(feature.size(0), -1, classes) * sim_weight.unsqueeze(dim=-1), dim=1)
+    pred_labels = pred_scores.argsort(dim=-1, descending=True)
+    return {'predicted': pred_labels[:, 0].tolist(), 'scores': pred_scores.tolist()}
+
+
+CASES = {'infoNCE': info_nce, 'queue': queue_case, 'moco': moco_v1v2, 'mocoV3': moco_v3, 'knn': knn}
 
 if __name__ == '__main__':
     request = json.load(sys.stdin)
