@@ -1,0 +1,236 @@
+// The deterministic halves of the augmentations, for a whole batch [N, C, H, W] at once: each
+// takes its parameters per sample (a number for all, or a tensor [N]) and is a few tensor ops on
+// the batch's device. They follow torchvision.transforms.functional on float tensors in [0, 1].
+import { aten } from '../ops';
+import { tensor } from '../factories';
+import { tidy } from '../scope';
+import type { Tensor } from '../tensor';
+
+/** A number for every sample, or one per sample (a tensor [N] or an array). */
+export type PerSample = number | Tensor | number[];
+
+/** Checks a batch [N, C, H, W] of floats and returns its shape. */
+export function batchShape(x: Tensor, what: string): [number, number, number, number] {
+  const shape = x.shape;
+  if (shape.length !== 4) throw new Error(`${what}: expected a batch [N, C, H, W], got shape [${shape}]`);
+  if (!['float32', 'float64', 'float16', 'bfloat16'].includes(x.dtype)) {
+    throw new TypeError(`${what}: expected a floating-point batch (uint8 images: .float().div(255)), got ${x.dtype}`);
+  }
+  return shape as [number, number, number, number];
+}
+
+// A per-sample parameter as [N, 1, 1, 1] (a number stays a number: broadcast for free).
+function column(value: PerSample, like: Tensor): Tensor | number {
+  if (typeof value === 'number') return value;
+  const values = Array.isArray(value) ? tensor(value, { dtype: like.dtype, device: like.device }) : value;
+  return aten.view(values, [-1, 1, 1, 1]);
+}
+
+function oneMinus(value: Tensor | number): Tensor | number {
+  return typeof value === 'number' ? 1 - value : aten.rsub(value, 1);
+}
+
+// ratio * a + (1 - ratio) * b, clamped to [0, 1] (torchvision's _blend).
+function blend(a: Tensor, b: Tensor | number, ratio: Tensor | number): Tensor {
+  return aten.clamp(aten.add(aten.mul(a, ratio), aten.mul(b, oneMinus(ratio))), 0, 1);
+}
+
+/** Luma 0.2989 R + 0.587 G + 0.114 B as [N, 1, H, W]; a 1-channel batch is returned as it is. */
+export function rgbToGrayscale(x: Tensor): Tensor {
+  const [, channels] = batchShape(x, 'rgbToGrayscale');
+  if (channels === 1) return x;
+  if (channels !== 3) throw new Error(`rgbToGrayscale: expected 1 or 3 channels, got ${channels}`);
+  return tidy(() => {
+    const [r, g, b] = aten.split(x, 1, 1) as Tensor[];
+    return aten.add(aten.add(aten.mul(r, 0.2989), aten.mul(g, 0.587)), aten.mul(b, 0.114));
+  });
+}
+
+/** Multiplies by `factor` (0: black, 1: unchanged), clamped to [0, 1]. */
+export function adjustBrightness(x: Tensor, factor: PerSample): Tensor {
+  batchShape(x, 'adjustBrightness');
+  return tidy(() => blend(x, 0, column(factor, x)));
+}
+
+/** Blends with the image's mean gray level (0: flat gray, 1: unchanged); works on 1 or 3 channels. */
+export function adjustContrast(x: Tensor, factor: PerSample): Tensor {
+  batchShape(x, 'adjustContrast');
+  return tidy(() => blend(x, aten.mean(rgbToGrayscale(x), [1, 2, 3], true), column(factor, x)));
+}
+
+/** Blends with the grayscale image (0: gray, 1: unchanged). A 1-channel batch is returned unchanged. */
+export function adjustSaturation(x: Tensor, factor: PerSample): Tensor {
+  const [, channels] = batchShape(x, 'adjustSaturation');
+  if (channels === 1) return x;
+  return tidy(() => blend(x, rgbToGrayscale(x), column(factor, x)));
+}
+
+/** Rotates the hue by `shift` turns (in [-0.5, 0.5]) through HSV. A 1-channel batch is returned unchanged. */
+export function adjustHue(x: Tensor, shift: PerSample): Tensor {
+  const [, channels] = batchShape(x, 'adjustHue');
+  if (channels === 1) return x;
+  if (channels !== 3) throw new Error(`adjustHue: expected 1 or 3 channels, got ${channels}`);
+  return tidy(() => {
+    const [h, s, v] = rgbToHsv(x);
+    return hsvToRgb(aten.remainder(aten.add(h, column(shift, x)), 1), s, v);
+  });
+}
+
+// Hue in turns [0, 1), saturation and value, each [N, 1, H, W].
+function rgbToHsv(x: Tensor): [Tensor, Tensor, Tensor] {
+  const [r, g, b] = aten.split(x, 1, 1) as Tensor[];
+  const max = aten.amax(x, [1], true);
+  const min = aten.amin(x, [1], true);
+  const chroma = aten.sub(max, min);
+  const gray = aten.eq(max, min);
+  const saturation = aten.div(chroma, aten.where(gray, 1, max));
+  const safeChroma = aten.where(gray, 1, chroma);
+  // Which channel is largest decides the hue's sextant (red first, then green, as torchvision).
+  const fromRed = aten.div(aten.sub(g, b), safeChroma);
+  const fromGreen = aten.add(aten.div(aten.sub(b, r), safeChroma), 2);
+  const fromBlue = aten.add(aten.div(aten.sub(r, g), safeChroma), 4);
+  const sextant = aten.where(aten.eq(max, r), fromRed, aten.where(aten.eq(max, g), fromGreen, fromBlue));
+  return [aten.remainder(aten.div(sextant, 6), 1), saturation, max];
+}
+
+// Each channel is v - v s clamp(min(k, 4 - k), 0, 1) with k = (n + 6 h) mod 6, n = 5, 3, 1 for R, G, B.
+function hsvToRgb(h: Tensor, s: Tensor, v: Tensor): Tensor {
+  const vs = aten.mul(v, s);
+  const channel = (n: number) => {
+    const k = aten.remainder(aten.add(aten.mul(h, 6), n), 6);
+    return aten.sub(v, aten.mul(vs, aten.clamp(aten.minimum(k, aten.rsub(k, 4)), 0, 1)));
+  };
+  return aten.cat([channel(5), channel(3), channel(1)], 1);
+}
+
+/** The 1-channel gray image repeated over the batch's channels. */
+export function toGrayscale(x: Tensor): Tensor {
+  const [n, channels, height, width] = batchShape(x, 'toGrayscale');
+  if (channels === 1) return x;
+  return tidy(() => aten.expand(rgbToGrayscale(x), [n, channels, height, width]));
+}
+
+/**
+ * Gaussian blur with a per-sample `sigma` and an odd `kernelSize`, reflect-padded (torchvision's
+ * gaussian_blur), done as two depthwise convolutions whose kernels differ per sample.
+ */
+export function gaussianBlur(x: Tensor, sigma: PerSample, kernelSize: number): Tensor {
+  const [n, channels, height, width] = batchShape(x, 'gaussianBlur');
+  const radius = (kernelSize - 1) / 2;
+  if (!Number.isInteger(radius) || radius < 0) throw new RangeError(`gaussianBlur: kernelSize must be a positive odd integer, got ${kernelSize}`);
+  if (radius >= Math.min(height, width)) throw new RangeError(`gaussianBlur: kernelSize ${kernelSize} too large for ${height}x${width} images (reflect padding)`);
+  return tidy(() => {
+    const offsets = aten.arange(-radius, radius + 1, { dtype: x.dtype, device: x.device });
+    const sigmas = typeof sigma === 'number' ? sigma : aten.view(column(sigma, x), [-1, 1]);
+    const density = aten.exp(aten.mul(aten.pow(aten.div(offsets, sigmas), 2), -0.5));
+    const kernels = aten.div(density, aten.sum(density, [-1], true));
+    const groups = n * channels;
+    const weights = aten.reshape(aten.expand(aten.view(kernels, [-1, 1, kernelSize]), [n, channels, kernelSize]), [groups, 1, kernelSize]);
+    const padded = aten.reshape(aten.reflection_pad2d(x, [radius, radius, radius, radius]), [1, groups, height + 2 * radius, width + 2 * radius]);
+    const vertical = aten.conv2d(padded, aten.unsqueeze(weights, 3), null, [1, 1], [0, 0], [1, 1], groups);
+    const both = aten.conv2d(vertical, aten.unsqueeze(weights, 2), null, [1, 1], [0, 0], [1, 1], groups);
+    return aten.reshape(both, [n, channels, height, width]);
+  });
+}
+
+/** Per-sample boxes as [N, 4] rows of (top, left, height, width) in pixels. */
+export type Boxes = Tensor | number[][];
+
+/**
+ * Crops each sample's box and resizes it to `size` bilinearly, as torchvision's resized_crop on
+ * tensors without antialiasing (source pixels at half-pixel centres, clamped inside the box),
+ * done as one grid_sample over the batch.
+ */
+export function resizedCrop(x: Tensor, boxes: Boxes, size: number | [number, number]): Tensor {
+  const [n, , height, width] = batchShape(x, 'resizedCrop');
+  const [outHeight, outWidth] = pair(size, 'resizedCrop: size');
+  return tidy(() => {
+    const box = Array.isArray(boxes) ? tensor(boxes, { dtype: x.dtype, device: x.device }) : aten._to_copy(boxes, { dtype: x.dtype });
+    if (box.ndim !== 2 || box.shape[0] !== n || box.shape[1] !== 4) throw new Error(`resizedCrop: boxes must be [${n}, 4], got [${box.shape}]`);
+    const [top, left, boxHeight, boxWidth] = aten.unbind(box, 1) as Tensor[];
+    const gx = gridCoordinates(left, boxWidth, outWidth, width);
+    const gy = gridCoordinates(top, boxHeight, outHeight, height);
+    const grid = aten.stack([aten.expand(aten.unsqueeze(gx, 1), [n, outHeight, outWidth]), aten.expand(aten.unsqueeze(gy, 2), [n, outHeight, outWidth])], 3);
+    return aten.grid_sampler(x, grid, BILINEAR, BORDER, false);
+  });
+}
+
+const BILINEAR = 0;
+const BORDER = 1;
+
+// Along one axis, [N, out]: where each output pixel samples the input, as grid_sample's
+// normalized coordinates (align_corners false: -1 and 1 are the outer edges of the image).
+function gridCoordinates(start: Tensor, extent: Tensor, out: number, full: number): Tensor {
+  const centres = aten.add(aten.arange(out, { dtype: start.dtype, device: start.device }), 0.5);
+  const source = aten.sub(aten.mul(aten.unsqueeze(centres, 0), aten.unsqueeze(aten.div(extent, out), 1)), 0.5);
+  const inside = aten.minimum(aten.clamp(source, 0), aten.unsqueeze(aten.sub(extent, 1), 1));
+  const pixel = aten.add(inside, aten.unsqueeze(start, 1));
+  return aten.sub(aten.div(aten.add(aten.mul(pixel, 2), 1), full), 1);
+}
+
+export type PaddingMode = 'constant' | 'edge' | 'reflect';
+
+/** torchvision's padding: one number for all sides, [leftRight, topBottom], or [left, top, right, bottom]. */
+export type Padding = number | [number, number] | [number, number, number, number];
+
+/** Pads the last two dimensions: 'constant' (with `fill`), 'edge' (repeat the border), 'reflect' (mirror without repeating it). */
+export function pad(x: Tensor, padding: Padding, mode: PaddingMode = 'constant', fill = 0): Tensor {
+  batchShape(x, 'pad');
+  const sides = typeof padding === 'number' ? [padding, padding, padding, padding] : padding.length === 2 ? [...padding, ...padding] : padding;
+  if (sides.length !== 4 || !sides.every((p) => Number.isInteger(p) && p >= 0)) throw new RangeError(`pad: padding must be non-negative integers, got ${JSON.stringify(padding)}`);
+  const [left, top, right, bottom] = sides;
+  const torchOrder = [left, right, top, bottom];
+  if (sides.every((p) => p === 0)) return x;
+  switch (mode) {
+    case 'constant':
+      return aten.constant_pad_nd(x, torchOrder, fill);
+    case 'edge':
+      return aten.replication_pad2d(x, torchOrder);
+    case 'reflect':
+      return aten.reflection_pad2d(x, torchOrder);
+    default:
+      throw new Error(`pad: unknown mode '${mode}' (constant, edge or reflect)`);
+  }
+}
+
+/**
+ * Each sample's `height` x `width` window at its own integer (top, left): two gathers, exact.
+ * The offsets are checked against the image (a device sync when they are tensors on a GPU).
+ */
+export function crop(x: Tensor, top: PerSample, left: PerSample, height: number, width: number): Tensor {
+  const [n, , fullHeight, fullWidth] = batchShape(x, 'crop');
+  return tidy(() => {
+    const offsets = (value: PerSample, extent: number, full: number): Tensor => {
+      const start = typeof value === 'number' ? aten.full([n], value, { dtype: 'int64', device: x.device }) : aten._to_copy(aten.view(column(value, x), [-1]), { dtype: 'int64' });
+      if (start.shape[0] !== n) throw new Error(`crop: expected ${n} offsets, got ${start.shape[0]}`);
+      const [lowest, highest] = [(aten.min(start) as Tensor).item(), (aten.max(start) as Tensor).item()];
+      if (lowest < 0 || highest + extent > full) throw new RangeError(`crop: a ${extent}-pixel window at offsets ${lowest}..${highest} leaves the ${full}-pixel image`);
+      return start;
+    };
+    return windows(x, offsets(top, height, fullHeight), offsets(left, width, fullWidth), height, width);
+  });
+}
+
+/** `crop` with int64 [N] offsets known to fit (not checked). */
+export function windows(x: Tensor, top: Tensor, left: Tensor, height: number, width: number): Tensor {
+  const [n, channels, , fullWidth] = x.shape;
+  return tidy(() => {
+    const span = (start: Tensor, extent: number) => aten.add(aten.unsqueeze(start, 1), aten.arange(extent, { dtype: 'int64', device: x.device }));
+    const rows = aten.expand(aten.view(span(top, height), [n, 1, height, 1]), [n, channels, height, fullWidth]);
+    const cols = aten.expand(aten.view(span(left, width), [n, 1, 1, width]), [n, channels, height, width]);
+    return aten.gather(aten.gather(x, 2, rows), 3, cols);
+  });
+}
+
+/** `(x - mean) / std` per channel, with `mean` and `std` [C, 1, 1] (or [1, 1, 1]) tensors. */
+export function normalize(x: Tensor, mean: Tensor, std: Tensor): Tensor {
+  batchShape(x, 'normalize');
+  return tidy(() => aten.div(aten.sub(x, mean), std));
+}
+
+/** `size` as [height, width]. */
+export function pair(size: number | [number, number], what: string): [number, number] {
+  const [h, w] = typeof size === 'number' ? [size, size] : size;
+  if (!Number.isInteger(h) || !Number.isInteger(w) || h < 1 || w < 1) throw new RangeError(`${what} must be positive integers, got ${JSON.stringify(size)}`);
+  return [h, w];
+}

@@ -1,0 +1,246 @@
+// Batched random augmentations. Each factory takes an options object and returns a function
+// (batch [N, C, H, W] float) => Tensor that draws its random parameters per sample from the
+// global generator on the batch's device (so `manualSeed` repeats them) and does the whole
+// batch's work in a few tensor ops there. Intermediates are freed before the function returns.
+import { aten } from '../ops';
+import { tensor } from '../factories';
+import { keep, tidy } from '../scope';
+import type { Tensor } from '../tensor';
+import * as functional from './transforms-functional';
+import { batchShape, pair, Padding, PaddingMode } from './transforms-functional';
+
+export { functional };
+
+/** A batched augmentation: (batch [N, C, H, W] float) => Tensor. */
+export type Transform = (batch: Tensor) => Tensor;
+
+type Range = [number, number];
+
+// Uniform draws in [low, high) of the given size, on the batch's device and in its dtype.
+function uniform(like: Tensor, size: number[], [low, high]: Range): Tensor {
+  return aten.add(aten.mul(aten.rand(size, { dtype: like.dtype, device: like.device }), high - low), low);
+}
+
+// Which samples an augmentation applies to, as a [N, 1, 1, 1] mask.
+function chosen(like: Tensor, p: number): Tensor {
+  return aten.lt(aten.rand([like.shape[0], 1, 1, 1], { device: like.device }), p);
+}
+
+function probability(p: number, what: string): number {
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`${what}: p must be in [0, 1], got ${p}`);
+  return p;
+}
+
+function checkRange([low, high]: Range, what: string, min = 0): Range {
+  if (!(low >= min && high >= low)) throw new RangeError(`${what} must be [low, high] with ${min} <= low <= high, got [${low}, ${high}]`);
+  return [low, high];
+}
+
+/**
+ * Crops a random area (a `scale` fraction of the image, default [0.08, 1]) of random aspect
+ * ratio (log-uniform in `ratio`, default [3/4, 4/3]) from each sample and resizes it to `size`,
+ * as torchvision's RandomResizedCrop (up to ten tries per sample, then the central crop),
+ * bilinearly without antialiasing: one grid_sample for the batch.
+ */
+export function randomResizedCrop({ size, scale = [0.08, 1], ratio = [3 / 4, 4 / 3] }: { size: number | [number, number]; scale?: Range; ratio?: Range }): Transform {
+  pair(size, 'randomResizedCrop: size');
+  checkRange(scale, 'randomResizedCrop: scale');
+  checkRange(ratio, 'randomResizedCrop: ratio', Number.MIN_VALUE);
+  return (x) => {
+    const [n, , height, width] = batchShape(x, 'randomResizedCrop');
+    return tidy(() => functional.resizedCrop(x, cropBoxes(x, n, height, width, scale, ratio), size));
+  };
+}
+
+const CROP_TRIES = 10;
+
+// RandomResizedCrop's parameters for every sample at once, as boxes [N, 4] (top, left, h, w).
+function cropBoxes(x: Tensor, n: number, height: number, width: number, scale: Range, ratio: Range): Tensor {
+  const area = aten.mul(uniform(x, [n, CROP_TRIES], scale), height * width);
+  const aspect = aten.exp(uniform(x, [n, CROP_TRIES], [Math.log(ratio[0]), Math.log(ratio[1])]));
+  const w = aten.round(aten.sqrt(aten.mul(area, aspect)));
+  const h = aten.round(aten.sqrt(aten.div(area, aspect)));
+  const fits = aten.logical_and(aten.logical_and(aten.gt(w, 0), aten.le(w, width)), aten.logical_and(aten.gt(h, 0), aten.le(h, height)));
+  const firstFit = aten.logical_and(fits, aten.eq(aten.cumsum(fits, 1), 1));
+  const found = aten.any(fits, 1);
+  const [fallbackHeight, fallbackWidth] = centralCropSize(height, width, ratio);
+  const boxHeight = aten.where(found, aten.sum(aten.mul(h, firstFit), [1]), fallbackHeight);
+  const boxWidth = aten.where(found, aten.sum(aten.mul(w, firstFit), [1]), fallbackWidth);
+  const offset = (extent: Tensor, full: number) =>
+    aten.where(found, aten.floor(aten.mul(aten.rand([n], { dtype: x.dtype, device: x.device }), aten.rsub(extent, full + 1))), aten.floor(aten.div(aten.rsub(extent, full), 2)));
+  return aten.stack([offset(boxHeight, height), offset(boxWidth, width), boxHeight, boxWidth], 1);
+}
+
+// The whole image, trimmed to the nearest allowed aspect ratio.
+function centralCropSize(height: number, width: number, [low, high]: Range): [number, number] {
+  const aspect = width / height;
+  if (aspect < low) return [Math.round(width / low), width];
+  if (aspect > high) return [height, Math.round(height * high)];
+  return [height, width];
+}
+
+/**
+ * Pads each sample (`padding`, torchvision's convention; `paddingMode` 'constant' with `fill`,
+ * 'edge' or 'reflect') and crops a `size` window at a random integer offset: exact, two gathers.
+ */
+export function randomCrop({ size, padding = 0, paddingMode = 'constant', fill = 0 }: { size: number | [number, number]; padding?: Padding; paddingMode?: PaddingMode; fill?: number }): Transform {
+  const [height, width] = pair(size, 'randomCrop: size');
+  return (x) => {
+    batchShape(x, 'randomCrop');
+    return tidy(() => {
+      const padded = functional.pad(x, padding, paddingMode, fill);
+      const [n, , paddedHeight, paddedWidth] = padded.shape;
+      if (height > paddedHeight || width > paddedWidth) throw new RangeError(`randomCrop: size ${height}x${width} larger than the padded ${paddedHeight}x${paddedWidth} images`);
+      const top = aten.randint(0, paddedHeight - height + 1, [n], { device: x.device });
+      const left = aten.randint(0, paddedWidth - width + 1, [n], { device: x.device });
+      return functional.windows(padded, top, left, height, width);
+    });
+  };
+}
+
+/**
+ * Shifts each sample by a random whole number of pixels in [-pixels, pixels] along each axis,
+ * filling with the mirror image by default (Mean Teacher's RandomTranslateWithReflect), or with
+ * `mode` 'edge' or 'constant' (zeros). Same size out.
+ */
+export function translate({ pixels, mode = 'reflect' }: { pixels: number; mode?: PaddingMode }): Transform {
+  if (!Number.isInteger(pixels) || pixels < 0) throw new RangeError(`translate: pixels must be a non-negative integer, got ${pixels}`);
+  return (x) => {
+    const [, , height, width] = batchShape(x, 'translate');
+    return randomCrop({ size: [height, width], padding: pixels, paddingMode: mode })(x);
+  };
+}
+
+/** Mirrors each sample left-right with probability `p` (default 0.5). */
+export function horizontalFlip({ p = 0.5 }: { p?: number } = {}): Transform {
+  probability(p, 'horizontalFlip');
+  return (x) => {
+    batchShape(x, 'horizontalFlip');
+    return tidy(() => aten.where(chosen(x, p), aten.flip(x, [3]), x));
+  };
+}
+
+/** A jitter strength: `s` for [max(0, 1 - s), 1 + s] (hue: [-s, s]), or the range itself. */
+export type Jitter = number | Range;
+
+function factorRange(value: Jitter, what: string): Range | undefined {
+  const range: Range = typeof value === 'number' ? [Math.max(0, 1 - value), 1 + value] : value;
+  checkRange(range, `colorJitter: ${what}`);
+  return range[0] === 1 && range[1] === 1 ? undefined : range;
+}
+
+function hueRange(value: Jitter): Range | undefined {
+  const range: Range = typeof value === 'number' ? [-value, value] : value;
+  checkRange(range, 'colorJitter: hue', -0.5);
+  if (range[1] > 0.5) throw new RangeError(`colorJitter: hue must lie in [-0.5, 0.5], got [${range}]`);
+  return range[0] === 0 && range[1] === 0 ? undefined : range;
+}
+
+/**
+ * Random brightness, contrast, saturation and hue changes (torchvision's ColorJitter), applied to
+ * each sample with probability `p` (default 1; MoCo v2 uses 0.8 as its RandomApply). The factors
+ * are drawn per sample; the order of the four adjustments is drawn once per batch (as Kornia's
+ * batched ColorJitter does), since a per-sample order would cost all four at each step.
+ * On 1-channel batches brightness and contrast apply and saturation and hue are the identity.
+ * Zero strengths are skipped, so all-zero options return the input itself.
+ */
+export function colorJitter({ brightness = 0, contrast = 0, saturation = 0, hue = 0, p = 1 }: { brightness?: Jitter; contrast?: Jitter; saturation?: Jitter; hue?: Jitter; p?: number } = {}): Transform {
+  probability(p, 'colorJitter');
+  const adjustments: [Range | undefined, (x: Tensor, factor: Tensor) => Tensor][] = [
+    [factorRange(brightness, 'brightness'), functional.adjustBrightness],
+    [factorRange(contrast, 'contrast'), functional.adjustContrast],
+    [factorRange(saturation, 'saturation'), functional.adjustSaturation],
+    [hueRange(hue), functional.adjustHue],
+  ];
+  if (adjustments.every(([range]) => range === undefined)) {
+    return (x) => {
+      batchShape(x, 'colorJitter');
+      return x;
+    };
+  }
+  return (x) => {
+    const [n] = batchShape(x, 'colorJitter');
+    return tidy(() => {
+      const order = (aten.randperm(4, { dtype: 'int32' }) as Tensor).dataSync() as Int32Array;
+      const factors = adjustments.map(([range]) => range && uniform(x, [n], range));
+      let out = x;
+      for (const k of order) {
+        const [range, adjust] = adjustments[k];
+        if (range) out = adjust(out, factors[k] as Tensor);
+      }
+      return p < 1 ? aten.where(chosen(x, p), out, x) : out;
+    });
+  };
+}
+
+/** Turns each sample gray (kept with C channels) with probability `p` (default 0.1). The identity on 1-channel batches. */
+export function randomGrayscale({ p = 0.1 }: { p?: number } = {}): Transform {
+  probability(p, 'randomGrayscale');
+  return (x) => {
+    const [, channels] = batchShape(x, 'randomGrayscale');
+    if (channels === 1) return x;
+    return tidy(() => aten.where(chosen(x, p), functional.toGrayscale(x), x));
+  };
+}
+
+/**
+ * Blurs each sample with probability `p` (default 0.5) by a Gaussian of standard deviation drawn
+ * uniformly from `sigma` (default [0.1, 2], MoCo v2's). `kernelSize` (odd) defaults to
+ * 2 ceil(3 sigmaMax) + 1, shrunk to fit the image; reflect padding, as torchvision.
+ */
+export function gaussianBlur({ sigma = [0.1, 2], p = 0.5, kernelSize }: { sigma?: number | Range; p?: number; kernelSize?: number } = {}): Transform {
+  const range = checkRange(typeof sigma === 'number' ? [sigma, sigma] : sigma, 'gaussianBlur: sigma', Number.MIN_VALUE);
+  probability(p, 'gaussianBlur');
+  return (x) => {
+    const [n, , height, width] = batchShape(x, 'gaussianBlur');
+    const largest = 2 * Math.min(height, width) - 1;
+    const size = kernelSize ?? Math.min(2 * Math.ceil(3 * range[1]) + 1, largest);
+    return tidy(() => {
+      const blurred = functional.gaussianBlur(x, uniform(x, [n], range), size);
+      return p < 1 ? aten.where(chosen(x, p), blurred, x) : blurred;
+    });
+  };
+}
+
+/** Adds Gaussian noise of standard deviation `std` to every element (not clamped). */
+export function gaussianNoise({ std }: { std: number }): Transform {
+  if (!(std >= 0)) throw new RangeError(`gaussianNoise: std must be >= 0, got ${std}`);
+  return (x) => {
+    batchShape(x, 'gaussianNoise');
+    return tidy(() => aten.add(x, aten.mul(aten.randn_like(x), std)));
+  };
+}
+
+/**
+ * `(x - mean) / std` per channel (torchvision's Normalize); `mean` and `std` have one entry per
+ * channel (or one for all). Their tensors are made once per device and dtype.
+ */
+export function normalize({ mean, std }: { mean: number[]; std: number[] }): Transform {
+  if (mean.length !== std.length || mean.length === 0) throw new Error(`normalize: mean (${mean.length}) and std (${std.length}) need the same, non-zero length`);
+  if (std.some((s) => s === 0)) throw new RangeError('normalize: std must not contain 0');
+  const constants = new Map<string, [Tensor, Tensor]>();
+  return (x) => {
+    const [, channels] = batchShape(x, 'normalize');
+    if (mean.length !== 1 && mean.length !== channels) throw new Error(`normalize: ${mean.length} means for ${channels} channels`);
+    const key = `${x.device}/${x.dtype}`;
+    if (!constants.has(key)) {
+      const make = (values: number[]) => keep(aten.view(tensor(values, { dtype: x.dtype, device: x.device }), [-1, 1, 1]) as Tensor);
+      constants.set(key, [make(mean), make(std)]);
+    }
+    const [m, s] = constants.get(key) as [Tensor, Tensor];
+    return functional.normalize(x, m, s);
+  };
+}
+
+/** Applies the transforms in order, freeing each intermediate batch (never the input). */
+export function compose(transforms: Transform[]): Transform {
+  return (x) => {
+    let out = x;
+    for (const transform of transforms) {
+      const next = transform(out);
+      if (out !== x && out !== next) out.dispose();
+      out = next;
+    }
+    return out;
+  };
+}
