@@ -12,6 +12,7 @@ BENCH_THREADS is the intra-op thread count both sides use.
 import ctypes
 import json
 import os
+import re
 import sys
 import time
 import traceback
@@ -34,17 +35,19 @@ import torch  # noqa: E402  (after the allocator tuning, on purpose)
 torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "1")))
 
 
-def mapped_blas():
-    """The BLAS/LAPACK shared libraries this process has mapped, resolved to their real files."""
+# The same pattern as LIBRARY_PATTERN in bench/harness.ts.
+LIBRARY_PATTERN = re.compile(r"blas|lapack|^libmkl_|^libtorch_cpu|^libc10\.", re.I)
+
+
+def mapped_libraries():
+    """The BLAS, LAPACK and LibTorch shared libraries this process has mapped, resolved to their files."""
     files = set()
     with open("/proc/self/maps") as maps:
         for line in maps:
-            if "/" not in line:
-                continue
-            file = line[line.index("/"):].strip()
-            name = os.path.basename(file).lower()
-            if "blas" in name or "lapack" in name or name.startswith("libmkl_"):
-                files.add(os.path.realpath(file))
+            if "/" in line:
+                file = line[line.index("/"):].strip()
+                if LIBRARY_PATTERN.search(os.path.basename(file)):
+                    files.add(os.path.realpath(file))
     return sorted(files)
 
 
@@ -68,7 +71,7 @@ def seconds_per_call(fn, iterations, warmup=0):
 
 
 def _hello():
-    return {"torch": torch.__version__, "threads": torch.get_num_threads(), "mallocTuned": MALLOC_TUNED, "blas": mapped_blas()}
+    return {"torch": torch.__version__, "threads": torch.get_num_threads(), "mallocTuned": MALLOC_TUNED, "libraries": mapped_libraries()}
 
 
 def serve(handlers):

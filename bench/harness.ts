@@ -120,7 +120,8 @@ export interface PeerInfo {
   torch: string;
   threads: number;
   mallocTuned: boolean;
-  blas: string[];
+  /** What mapped_libraries() in bench/harness.py found: BLAS, LAPACK, LibTorch. */
+  libraries: string[];
 }
 
 /**
@@ -209,13 +210,15 @@ export function benchSourceDir(): string {
 
 // ---- the machine --------------------------------------------------------------------------------
 
-/** The shared libraries of BLAS/LAPACK this process has mapped, resolved to their real files. */
-export function mappedBlas(pid: number | 'self' = 'self'): string[] {
-  const maps = fs.readFileSync(`/proc/${pid}/maps`, 'utf8');
+/** Shared libraries of BLAS/LAPACK and of LibTorch: which kernels a process really runs. */
+export const LIBRARY_PATTERN = /blas|lapack|^libmkl_|^libtorch_cpu|^libc10\./i;
+
+/** The shared libraries matching LIBRARY_PATTERN that this process has mapped, resolved to their files. */
+export function mappedLibraries(): string[] {
   const files = new Set<string>();
-  for (const line of maps.split('\n')) {
-    const file = line.slice(line.indexOf('/'));
-    if (line.includes('/') && /blas|lapack|mkl_/i.test(path.basename(file))) files.add(fs.realpathSync(file));
+  for (const line of fs.readFileSync('/proc/self/maps', 'utf8').split('\n')) {
+    const at = line.indexOf('/');
+    if (at >= 0 && LIBRARY_PATTERN.test(path.basename(line.slice(at)))) files.add(fs.realpathSync(line.slice(at)));
   }
   return [...files].sort();
 }

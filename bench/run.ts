@@ -3,7 +3,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { BenchResult, Comparison, Machine, PeerInfo, PYTHON, PythonPeer, Stats, benchSourceDir, benchThreads, machine, mappedBlas, threadEnvironment } from './harness';
+import { BenchResult, Comparison, Machine, PeerInfo, PYTHON, PythonPeer, Stats, benchSourceDir, benchThreads, machine, mappedLibraries, threadEnvironment } from './harness';
 
 /** The six workloads of issue 8, in its order: the module bench/NAME.ts and its title. */
 const WORKLOADS: [string, string][] = [
@@ -92,17 +92,18 @@ function table(outcomes: Outcome[]): string[] {
   return lines;
 }
 
-function machineSection(m: Machine, threads: number, peer: PeerInfo, allocatorTuned: boolean, libtorch: string): string[] {
-  const ours = mappedBlas();
-  const blasAgrees = ours.join() === peer.blas.join();
+function machineSection(m: Machine, threads: number, peer: PeerInfo, binary: string, allocatorTuned: boolean, libtorch: string): string[] {
+  const ours = mappedLibraries();
+  const same = ours.join() === peer.libraries.join();
   return [
     `- CPU: ${m.cpu}, ${m.cores} (lscpu); ${m.memoryGiB} GiB memory; ${m.os}`,
     `- Threads: ${threads} on both sides (torch.setNumThreads / torch.set_num_threads, OMP_NUM_THREADS, OPENBLAS_NUM_THREADS)` +
       (process.env.OPENBLAS_CORETYPE ? `; OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE} (from the environment, both sides)` : ''),
-    `- BLAS in use: ${ours.join(', ') || 'none mapped'} (momentum-torch)` +
-      (blasAgrees ? ', the same files in PyTorch' : `; PyTorch maps ${peer.blas.join(', ') || 'none'}`),
-    `- momentum-torch on LibTorch ${libtorch}, Node ${m.node}, glibc malloc ${allocatorTuned ? 'tuned at load (the default)' : 'untuned (MOMENTUM_TORCH_MALLOC=default)'}`,
-    `- PyTorch ${peer.torch} (${PYTHON}), on the same LibTorch build's kernels`,
+    `- BLAS and LibTorch in use (mapped by momentum-torch): ${ours.join(', ') || 'none'}` +
+      (same ? '; PyTorch maps the same files' : `; PyTorch maps ${peer.libraries.join(', ') || 'none'}`),
+    `- momentum-torch: LibTorch ${libtorch}, Node ${m.node}, addon ${path.relative(path.dirname(benchSourceDir()), binary)}, ` +
+      `glibc malloc ${allocatorTuned ? 'tuned at load (the default)' : 'untuned (MOMENTUM_TORCH_MALLOC=default)'}`,
+    `- PyTorch ${peer.torch}: ${PYTHON}`,
   ];
 }
 
@@ -147,7 +148,7 @@ async function main(): Promise<void> {
   const peer = new PythonPeer('harness', 'default');
   const peerInfo = await peer.ready;
   peer.close();
-  const header = machineSection(machine(), threads, peerInfo, native.allocatorTuned, torch.version.libtorch);
+  const header = machineSection(machine(), threads, peerInfo, torch.nativeBinary, native.allocatorTuned, torch.version.libtorch);
   console.log(header.join('\n'));
 
   const start = Date.now();
