@@ -49,7 +49,9 @@ export interface Outcome {
 
 const FLOATING = new Set(['float32', 'float64', 'float16', 'bfloat16']);
 
+// JSON has no NaN, infinities or negative zero: those travel as strings.
 function encodeNumber(v: number): number | string {
+  if (Object.is(v, -0)) return '-0';
   if (Number.isNaN(v)) return 'nan';
   if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
   return v;

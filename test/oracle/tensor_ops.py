@@ -4,7 +4,7 @@
 Reads one JSON request on stdin:
   {"threads": n, "cases": [{"op": NAME, "args": [...], "seed": s?, "gradOutputs": [...]?, "want": "values"|"str"}]}
 Tensors travel as {"__tensor__": {"dtype", "shape", "values", "grad"}} (values flat, row-major;
-non-finite floats as the strings "nan", "inf", "-inf"). Each case runs OPS[NAME](*args) in PyTorch;
+non-finite floats and negative zero as the strings "nan", "inf", "-inf", "-0"). Each case runs OPS[NAME](*args) in PyTorch;
 with gradOutputs, loss = sum_i (out_i * g_i).sum() is backpropagated, as the JS side does.
 Writes {"results": [{"out": [...], "gradFns": [...], "grads": [...]}]} or {"error": ...} per case.
 """
