@@ -1,0 +1,13 @@
+// torch.data: datasets, the DataLoader, samplers, and batched augmentations.
+import * as transforms from './transforms';
+import { FashionMNIST, MNIST, CIFAR10, ImageDataset, FASHION_MNIST_ROOT } from './datasets';
+
+export { transforms };
+export const datasets = { FashionMNIST, MNIST, CIFAR10, ImageDataset, FASHION_MNIST_ROOT };
+export { TensorDataset, ImageDataset, FashionMNIST, MNIST, CIFAR10, isTensorBacked } from './datasets';
+export type { Dataset, TensorBacked, ImageFolderOptions } from './datasets';
+export { DataLoader } from './loader';
+export type { DataLoaderOptions, Sampler } from './loader';
+export { TwoStreamBatchSampler, labeledSubset, permuter } from './samplers';
+export type { LabeledSubset, Permute } from './samplers';
+export type { Transform } from './transforms';

@@ -1,0 +1,171 @@
+// DataLoader: batches of a dataset, in order or shuffled, on a device.
+import { aten } from '../ops';
+import { tensor } from '../factories';
+import { keep, tidy } from '../scope';
+import type { Tensor } from '../tensor';
+import type { Device } from '../types';
+import { Dataset, TensorBacked, isTensorBacked } from './datasets';
+import { Permute, permuter } from './samplers';
+
+/**
+ * Where batch indices come from: an iterable of sample indices (batched by the loader), or a
+ * batch sampler, recognized by its numeric `batchSize` property, whose items are whole batches
+ * (PyTorch's batch_sampler; e.g. `TwoStreamBatchSampler`). Each iteration is one epoch.
+ */
+export type Sampler = Iterable<number> | (Iterable<number[]> & { batchSize: number; length?: number });
+
+export interface DataLoaderOptions {
+  /** Samples per batch (default 1). Ignored with a batch sampler. */
+  batchSize?: number;
+  /** A new random order every epoch (default false). Not with `sampler`. */
+  shuffle?: boolean;
+  /** Drop the last batch when it is incomplete (default false). */
+  dropLast?: boolean;
+  sampler?: Sampler;
+  /** Seeds the loader's own shuffling generator; without it, shuffles draw on the global generator (`manualSeed`). */
+  seed?: number;
+  /** Where batches are made (default: where the dataset's tensors are). */
+  device?: Device;
+  /**
+   * true (default): each batch belongs to the loader, which disposes it when the next batch is
+   * requested and when the loop ends (break included); clone what must live longer.
+   * false: each batch belongs to the consumer (dispose it, or leave it to the garbage collector).
+   */
+  autoDispose?: boolean;
+}
+
+/**
+ * Iterable of batches `[inputs, targets, ...]` (PyTorch's DataLoader without worker processes).
+ * For datasets held as whole-set tensors (`TensorBacked`: the image datasets, TensorDataset), the
+ * tensors are copied to `device` once, the epoch's indices once per epoch, and each batch is one
+ * index_select per tensor there, so on CUDA making a batch never waits for the GPU and no
+ * background thread is needed to prepare the next one. Other datasets have their samples
+ * stacked (`torch.stack`) and moved to `device`.
+ */
+export class DataLoader implements Iterable<Tensor[]> {
+  readonly dataset: Dataset;
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  readonly dropLast: boolean;
+  readonly sampler?: Sampler;
+  readonly device?: Device;
+  readonly autoDispose: boolean;
+  private readonly permute: Permute;
+  private onDevice?: { source: Tensor[]; copies: Tensor[] };
+
+  constructor(dataset: Dataset | (DataLoaderOptions & { dataset: Dataset }), options: DataLoaderOptions = {}) {
+    const all = isDataset(dataset) ? { ...options, dataset } : { ...dataset, ...options };
+    const { batchSize = 1, shuffle = false, dropLast = false, sampler, seed, device, autoDispose = true } = all;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
+    if (shuffle && sampler) throw new Error('DataLoader: shuffle and sampler are exclusive (the sampler decides the order)');
+    this.dataset = all.dataset;
+    this.batchSize = batchSize;
+    this.shuffle = shuffle;
+    this.dropLast = dropLast;
+    this.sampler = sampler;
+    this.device = device;
+    this.autoDispose = autoDispose;
+    this.permute = permuter(seed);
+  }
+
+  /** Batches per epoch. */
+  get length(): number {
+    if (isBatchSampler(this.sampler) && this.sampler.length !== undefined) return this.sampler.length;
+    const samples = this.sampler ? (this.sampler as { length?: number }).length ?? [...this.sampler].length : this.dataset.length;
+    return this.dropLast ? Math.floor(samples / this.batchSize) : Math.ceil(samples / this.batchSize);
+  }
+
+  *[Symbol.iterator](): Iterator<Tensor[]> {
+    const batches = this.epochBatches();
+    const make = isTensorBacked(this.dataset) ? this.gatherer(this.dataset, batches) : undefined;
+    let batch: Tensor[] | undefined;
+    try {
+      for (let b = 0; b < batches.length; b++) {
+        if (this.autoDispose) batch?.forEach((t) => t.dispose());
+        batch = (make ? make(b) : this.stack(batches[b])).map(keep);
+        yield batch;
+      }
+    } finally {
+      if (this.autoDispose) batch?.forEach((t) => t.dispose());
+      make?.dispose();
+    }
+  }
+
+  /** Frees the loader's copy of the dataset on `device` (made again if iterated later). */
+  dispose(): void {
+    this.onDevice?.copies.forEach((t, i) => t !== this.onDevice?.source[i] && t.dispose());
+    this.onDevice = undefined;
+  }
+
+  private epochBatches(): ArrayLike<number>[] {
+    const batches = this.batchOrder();
+    const n = this.dataset.length;
+    for (const batch of batches) {
+      for (const i of Array.from(batch)) if (!(Number.isInteger(i) && i >= 0 && i < n)) throw new RangeError(`DataLoader: sampler gave index ${i}, outside [0, ${n})`);
+    }
+    return batches;
+  }
+
+  private batchOrder(): ArrayLike<number>[] {
+    if (isBatchSampler(this.sampler)) return [...this.sampler];
+    const order = this.sampler ? [...this.sampler] : this.shuffle ? this.permute(this.dataset.length) : Int32Array.from({ length: this.dataset.length }, (_, i) => i);
+    const batches: ArrayLike<number>[] = [];
+    for (let start = 0; start < order.length; start += this.batchSize) {
+      const batch = order.slice(start, start + this.batchSize);
+      if (batch.length === this.batchSize || !this.dropLast) batches.push(batch);
+    }
+    return batches;
+  }
+
+  // One index_select per whole-set tensor; the epoch's indices cross to the device in one copy.
+  private gatherer(dataset: TensorBacked, batches: ArrayLike<number>[]): ((b: number) => Tensor[]) & { dispose(): void } {
+    const tensors = this.deviceTensors(dataset.tensors);
+    const flat = Int32Array.from(batches.flatMap((batch) => Array.from(batch)));
+    const starts: number[] = [];
+    let offset = 0;
+    for (const batch of batches) {
+      starts.push(offset);
+      offset += batch.length;
+    }
+    const indices = keep(tensor(flat, { device: tensors[0].device }));
+    const make = (b: number) =>
+      tidy(() => {
+        const rows = aten.narrow(indices, 0, starts[b], batches[b].length) as Tensor;
+        const gathered = tensors.map((t) => aten.index_select(t, 0, rows) as Tensor);
+        return dataset.prepare ? dataset.prepare(gathered) : gathered;
+      });
+    return Object.assign(make, { dispose: () => indices.dispose() });
+  }
+
+  private deviceTensors(source: Tensor[]): Tensor[] {
+    const cached = this.onDevice;
+    if (cached && cached.source.length === source.length && cached.source.every((t, i) => t === source[i])) return cached.copies;
+    this.dispose();
+    const copies = source.map((t) => (this.device === undefined || t.device === this.device ? t : keep(aten._to_copy(t, { device: this.device }) as Tensor)));
+    this.onDevice = { source, copies };
+    return copies;
+  }
+
+  private stack(indices: ArrayLike<number>): Tensor[] {
+    return tidy(() => {
+      const samples = Array.from(indices, (i) => this.dataset.get(i));
+      return samples[0].map((_, field) => {
+        const column = samples.map((sample) => sample[field]);
+        const batch = column.every(isTensorValue) ? (aten.stack(column, 0) as Tensor) : tensor(column as number[]);
+        return this.device === undefined ? batch : (aten._to_copy(batch, { device: this.device }) as Tensor);
+      });
+    });
+  }
+}
+
+function isBatchSampler(sampler: Sampler | undefined): sampler is Iterable<number[]> & { batchSize: number; length?: number } {
+  return sampler !== undefined && typeof (sampler as { batchSize?: unknown }).batchSize === 'number';
+}
+
+function isDataset(value: object): value is Dataset {
+  return typeof (value as Partial<Dataset>).get === 'function';
+}
+
+function isTensorValue(value: unknown): value is Tensor {
+  return typeof (value as Tensor)?._h === 'number';
+}
