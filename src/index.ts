@@ -13,3 +13,4 @@ export { nativeBinary } from './native';
 export { version, manualSeed, setNumThreads, getNumThreads, cuda } from './runtime';
 import * as aten from './ops';
 export const ops = { aten: aten.aten, schemas: aten.schemas };
+export * as data from './data';
