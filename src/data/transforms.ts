@@ -11,7 +11,11 @@ import { batchShape, pair, Padding, PaddingMode } from './transforms-functional'
 
 export { functional };
 
-/** A batched augmentation: (batch [N, C, H, W] float) => Tensor. */
+/**
+ * A batched augmentation: (batch [N, C, H, W] float) => Tensor. Where it has nothing to do (a
+ * colour op on 1 channel, all-zero jitter, an empty compose) it returns its input itself, so
+ * dispose an output only when it is not the input (compose does this for its intermediates).
+ */
 export type Transform = (batch: Tensor) => Tensor;
 
 type Range = [number, number];
