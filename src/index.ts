@@ -14,3 +14,9 @@ export { version, manualSeed, setNumThreads, getNumThreads, cuda } from './runti
 import * as aten from './ops';
 export const ops = { aten: aten.aten, schemas: aten.schemas };
 export * as data from './data';
+export * as nn from './nn';
+export * as optim from './optim';
+export * as models from './models';
+export * as jit from './jit';
+export * as safetensors from './safetensors';
+export { save, load } from './serialization';

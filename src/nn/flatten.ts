@@ -1,0 +1,20 @@
+// Flatten, as PyTorch's flatten.py.
+import type { Tensor } from '../tensor';
+import { Module } from './module';
+
+/** Flattens dims `startDim..endDim` (default 1..-1): `[N, C, H, W]` -> `[N, C*H*W]`. */
+export class Flatten extends Module {
+  readonly startDim: number;
+  readonly endDim: number;
+
+  constructor(startDim: number | { startDim?: number; endDim?: number } = 1, endDim = -1) {
+    super();
+    const given = typeof startDim === 'number' ? { startDim, endDim } : startDim;
+    this.startDim = given.startDim ?? 1;
+    this.endDim = given.endDim ?? -1;
+  }
+
+  forward(input: Tensor): Tensor {
+    return input.flatten(this.startDim, this.endDim);
+  }
+}

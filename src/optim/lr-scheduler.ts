@@ -1,0 +1,293 @@
+// torch.optim.lrScheduler: learning-rate schedules that set each parameter group's `lr`, with
+// PyTorch's recursive ("chainable") forms step by step and its closed forms for `step(epoch)`,
+// so the learning rates equal PyTorch's to the last bits.
+import type { Optimizer, ParamGroup } from './optimizer';
+
+export abstract class LRScheduler {
+  lastEpoch: number;
+  readonly baseLrs: number[];
+  protected stepCount = 0;
+  private lastLr: number[] = [];
+
+  /**
+   * Subclasses call `initialStep()` at the end of their constructor, once their own fields are
+   * set (PyTorch's base constructor steps at once, which JS class fields would not allow).
+   */
+  constructor(
+    readonly optimizer: Optimizer,
+    lastEpoch = -1,
+  ) {
+    this.optimizer.paramGroups.forEach((group, i) => {
+      if (lastEpoch === -1) group.initialLr ??= group.lr;
+      else if (group.initialLr === undefined) {
+        throw new Error(`param 'initialLr' is not specified in paramGroups[${i}] when resuming an optimizer`);
+      }
+    });
+    this.baseLrs = this.groups.map((group) => group.initialLr!);
+    this.lastEpoch = lastEpoch;
+  }
+
+  protected get groups(): ParamGroup[] {
+    return this.optimizer.paramGroups;
+  }
+
+  /** Resets the step count and makes the first step (called by constructors and SequentialLR). */
+  initialStep(): void {
+    this.stepCount = 0;
+    this.step();
+  }
+
+  /** The learning rates of the next epoch from the current ones (PyTorch's `get_lr`). */
+  protected abstract getLr(): number[];
+
+  /** The learning rates of epoch `lastEpoch` from the base ones, where a closed form exists. */
+  protected closedFormLr(): number[] | null {
+    return null;
+  }
+
+  /** Advances one epoch (or jumps to `epoch`, with the closed form) and sets the groups' lr. */
+  step(epoch?: number): void {
+    this.stepCount += 1;
+    let values: number[];
+    if (epoch === undefined) {
+      this.lastEpoch += 1;
+      values = this.getLr();
+    } else {
+      this.lastEpoch = epoch;
+      values = this.closedFormLr() ?? this.getLr();
+    }
+    this.groups.forEach((group, i) => (group.lr = values[i]));
+    this.lastLr = this.groups.map((group) => group.lr);
+  }
+
+  /** The learning rates the last step set. */
+  getLastLr(): number[] {
+    return [...this.lastLr];
+  }
+
+  /** The schedule's position and settings (not the optimizer), as PyTorch's `state_dict`. */
+  stateDict(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(this)) {
+      const isFunctions = typeof value === 'function' || (Array.isArray(value) && value.some((v) => typeof v === 'function'));
+      if (key !== 'optimizer' && !isFunctions) out[key] = Array.isArray(value) ? [...value] : value;
+    }
+    return out;
+  }
+
+  loadStateDict(state: Record<string, unknown>): void {
+    for (const [key, value] of Object.entries(state)) {
+      if (key in this && key !== 'optimizer') (this as Record<string, unknown>)[key] = value;
+    }
+  }
+}
+
+// `new StepLR(opt, 30, { gamma })` or `new StepLR(opt, { stepSize: 30, gamma })`.
+function merge<T extends object, K extends keyof T>(first: T[K] | T, key: K, rest: Partial<T>): T {
+  return (first !== null && typeof first === 'object' && !Array.isArray(first) ? first : { ...rest, [key]: first }) as T;
+}
+
+export interface CosineAnnealingOptions {
+  tMax: number;
+  etaMin?: number;
+  lastEpoch?: number;
+}
+
+/** Cosine annealing from the base lr to `etaMin` over `tMax` epochs (Loshchilov & Hutter, SGDR). */
+export class CosineAnnealingLR extends LRScheduler {
+  readonly tMax: number;
+  readonly etaMin: number;
+
+  constructor(optimizer: Optimizer, tMax: number | CosineAnnealingOptions, options: Partial<CosineAnnealingOptions> = {}) {
+    const o = merge<CosineAnnealingOptions, 'tMax'>(tMax, 'tMax', options);
+    super(optimizer, o.lastEpoch);
+    this.tMax = o.tMax;
+    this.etaMin = o.etaMin ?? 0;
+    this.initialStep();
+  }
+
+  protected getLr(): number[] {
+    const { lastEpoch: e, tMax: T, etaMin } = this;
+    if (e === 0) return this.groups.map((g) => g.lr);
+    if (this.stepCount === 1 && e > 0) return this.baseLrs.map((base) => etaMin + ((base - etaMin) * (1 + Math.cos((e * Math.PI) / T))) / 2);
+    if ((e - 1 - T) % (2 * T) === 0) {
+      return this.groups.map((g, i) => g.lr + ((this.baseLrs[i] - etaMin) * (1 - Math.cos(Math.PI / T))) / 2);
+    }
+    return this.groups.map((g) => ((1 + Math.cos((Math.PI * e) / T)) / (1 + Math.cos((Math.PI * (e - 1)) / T))) * (g.lr - etaMin) + etaMin);
+  }
+
+  protected closedFormLr(): number[] {
+    return this.baseLrs.map((base) => this.etaMin + ((base - this.etaMin) * (1 + Math.cos((Math.PI * this.lastEpoch) / this.tMax))) / 2);
+  }
+}
+
+export interface StepOptions {
+  stepSize: number;
+  gamma?: number;
+  lastEpoch?: number;
+}
+
+/** Multiplies the lr by `gamma` every `stepSize` epochs. */
+export class StepLR extends LRScheduler {
+  readonly stepSize: number;
+  readonly gamma: number;
+
+  constructor(optimizer: Optimizer, stepSize: number | StepOptions, options: Partial<StepOptions> = {}) {
+    const o = merge<StepOptions, 'stepSize'>(stepSize, 'stepSize', options);
+    super(optimizer, o.lastEpoch);
+    this.stepSize = o.stepSize;
+    this.gamma = o.gamma ?? 0.1;
+    this.initialStep();
+  }
+
+  protected getLr(): number[] {
+    if (this.lastEpoch === 0 || this.lastEpoch % this.stepSize !== 0) return this.groups.map((g) => g.lr);
+    return this.groups.map((g) => g.lr * this.gamma);
+  }
+
+  protected closedFormLr(): number[] {
+    return this.baseLrs.map((base) => base * this.gamma ** Math.floor(this.lastEpoch / this.stepSize));
+  }
+}
+
+export interface MultiStepOptions {
+  milestones: number[];
+  gamma?: number;
+  lastEpoch?: number;
+}
+
+/** Multiplies the lr by `gamma` at each milestone epoch. */
+export class MultiStepLR extends LRScheduler {
+  readonly milestones: number[];
+  readonly gamma: number;
+
+  constructor(optimizer: Optimizer, milestones: number[] | MultiStepOptions, options: Partial<MultiStepOptions> = {}) {
+    const o = merge<MultiStepOptions, 'milestones'>(milestones, 'milestones', options);
+    super(optimizer, o.lastEpoch);
+    this.milestones = [...o.milestones].sort((a, b) => a - b);
+    this.gamma = o.gamma ?? 0.1;
+    this.initialStep();
+  }
+
+  protected getLr(): number[] {
+    const hits = this.milestones.filter((m) => m === this.lastEpoch).length;
+    if (hits === 0) return this.groups.map((g) => g.lr);
+    return this.groups.map((g) => g.lr * this.gamma ** hits);
+  }
+
+  protected closedFormLr(): number[] {
+    const passed = this.milestones.filter((m) => m <= this.lastEpoch).length;
+    return this.baseLrs.map((base) => base * this.gamma ** passed);
+  }
+}
+
+export interface LinearOptions {
+  startFactor?: number;
+  endFactor?: number;
+  totalIters?: number;
+  lastEpoch?: number;
+}
+
+/** Scales the lr linearly from `startFactor` to `endFactor` over `totalIters` epochs (warm-up). */
+export class LinearLR extends LRScheduler {
+  readonly startFactor: number;
+  readonly endFactor: number;
+  readonly totalIters: number;
+
+  constructor(optimizer: Optimizer, options: LinearOptions = {}) {
+    const { startFactor = 1 / 3, endFactor = 1, totalIters = 5, lastEpoch } = options;
+    if (startFactor > 1 || startFactor <= 0) throw new RangeError('LinearLR: startFactor must be in (0, 1]');
+    if (endFactor > 1 || endFactor < 0) throw new RangeError('LinearLR: endFactor must be in [0, 1]');
+    super(optimizer, lastEpoch);
+    this.startFactor = startFactor;
+    this.endFactor = endFactor;
+    this.totalIters = totalIters;
+    this.initialStep();
+  }
+
+  protected getLr(): number[] {
+    const { lastEpoch: e, startFactor: s, endFactor: f, totalIters: n } = this;
+    if (e === 0) return this.groups.map((g) => g.lr * s);
+    if (e > n) return this.groups.map((g) => g.lr);
+    return this.groups.map((g) => g.lr * (1 + (f - s) / (n * s + (e - 1) * (f - s))));
+  }
+
+  protected closedFormLr(): number[] {
+    const { lastEpoch: e, startFactor: s, endFactor: f, totalIters: n } = this;
+    return this.baseLrs.map((base) => base * (s + ((f - s) * Math.min(n, e)) / n));
+  }
+}
+
+export type LrLambda = (epoch: number) => number;
+
+/** lr = base lr * `lrLambda(epoch)` (one function, or one per group). */
+export class LambdaLR extends LRScheduler {
+  private readonly lrLambdas: LrLambda[];
+
+  constructor(optimizer: Optimizer, lrLambda: LrLambda | LrLambda[] | { lrLambda: LrLambda | LrLambda[]; lastEpoch?: number }) {
+    const o = typeof lrLambda === 'function' || Array.isArray(lrLambda) ? { lrLambda } : lrLambda;
+    super(optimizer, o.lastEpoch);
+    const lambdas = Array.isArray(o.lrLambda) ? o.lrLambda : this.groups.map(() => o.lrLambda as LrLambda);
+    if (lambdas.length !== this.groups.length) throw new Error(`Expected ${this.groups.length} lr_lambdas, but got ${lambdas.length}`);
+    this.lrLambdas = lambdas;
+    this.initialStep();
+  }
+
+  protected getLr(): number[] {
+    return this.baseLrs.map((base, i) => base * this.lrLambdas[i](this.lastEpoch));
+  }
+}
+
+/**
+ * Runs `schedulers` one after another, switching at each of `milestones` (epochs), e.g. a
+ * LinearLR warm-up then CosineAnnealingLR; each scheduler restarts at epoch 0 when it takes over.
+ */
+export class SequentialLR extends LRScheduler {
+  private readonly schedulers: LRScheduler[];
+  private readonly milestones: number[];
+
+  constructor(optimizer: Optimizer, options: { schedulers: LRScheduler[]; milestones: number[]; lastEpoch?: number }) {
+    const { schedulers, milestones, lastEpoch = -1 } = options;
+    super(optimizer, lastEpoch);
+    schedulers.forEach((s, i) => {
+      if (s.optimizer !== optimizer) throw new Error(`SequentialLR expects all schedulers to belong to the same optimizer, but scheduler ${i} does not`);
+    });
+    if (milestones.length !== schedulers.length - 1) {
+      throw new Error(
+        `SequentialLR expects one more scheduler than milestones, but got ${schedulers.length} schedulers and ${milestones.length} milestones`,
+      );
+    }
+    this.schedulers = schedulers;
+    this.milestones = milestones;
+    this.lastEpoch = lastEpoch + 1;
+    // Undo the other schedulers' initial steps, then make the first one's alone.
+    for (const group of this.groups) group.lr = group.initialLr!;
+    for (const s of schedulers) s.lastEpoch -= 1;
+    schedulers[0].initialStep();
+  }
+
+  protected getLr(): number[] {
+    return this.groups.map((g) => g.lr);
+  }
+
+  step(): void {
+    this.lastEpoch += 1;
+    const index = this.milestones.filter((m) => m <= this.lastEpoch).length;
+    const scheduler = this.schedulers[index];
+    if (index > 0 && this.milestones[index - 1] === this.lastEpoch) scheduler.step(0);
+    else scheduler.step();
+  }
+
+  getLastLr(): number[] {
+    return this.groups.map((g) => g.lr);
+  }
+
+  stateDict(): Record<string, unknown> {
+    return { lastEpoch: this.lastEpoch, milestones: [...this.milestones], schedulers: this.schedulers.map((s) => s.stateDict()) };
+  }
+
+  loadStateDict(state: Record<string, unknown>): void {
+    this.lastEpoch = state.lastEpoch as number;
+    (state.schedulers as Record<string, unknown>[]).forEach((s, i) => this.schedulers[i].loadStateDict(s));
+  }
+}

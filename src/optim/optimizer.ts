@@ -1,0 +1,205 @@
+// The optimizer base: parameter groups and state over LibTorch's own optimizers (native/optim.cc),
+// with PyTorch's state-dict layout so optimizer checkpoints move between Python and here.
+import { enableGrad } from '../autograd';
+import { tensor } from '../factories';
+import { native } from '../native';
+import { Tensor } from '../tensor';
+
+type Handle = number;
+type NativeState = Record<string, Handle | number>;
+
+interface OptimNative {
+  optimCreate(kind: string, groups: { params: Tensor[]; options: object }[], defaults: object): number;
+  optimAddParamGroup(id: number, params: Tensor[], options: object): void;
+  optimStep(id: number): void;
+  optimZeroGrad(id: number, setToNone: boolean): void;
+  optimGetOptions(id: number, group: number): Record<string, unknown>;
+  optimSetOption(id: number, group: number, name: string, value: unknown): void;
+  optimState(id: number): (NativeState | null)[];
+  optimSetState(id: number, param: number, state: Record<string, Tensor | number> | null): void;
+  optimFree(id: number): void;
+}
+
+const nativeOptim = native as unknown as OptimNative;
+const released = new FinalizationRegistry<number>((id) => nativeOptim.optimFree(id));
+
+/**
+ * One parameter group: its `params` and its options as properties (`lr`, `momentum`,
+ * `weightDecay`, ...), each read from and written to the native optimizer. `initialLr` is set by
+ * the first learning-rate scheduler, as PyTorch's `initial_lr`.
+ */
+export interface ParamGroup {
+  readonly params: Tensor[];
+  lr: number;
+  initialLr?: number;
+  [option: string]: unknown;
+}
+
+/** A parameter group as given to a constructor or `addParamGroup`: params plus option overrides. */
+export type ParamGroupSpec<O> = { params: Iterable<Tensor> } & Partial<O>;
+export type ParamsArgument<O> = Iterable<Tensor> | ParamGroupSpec<O>[];
+
+/** A parameter's optimizer state in PyTorch's names (`momentum_buffer`, `exp_avg`, `step`, ...). */
+export type ParamState = Record<string, Tensor>;
+
+/** PyTorch's optimizer state dict: per-parameter state by index, and the groups' options. */
+export interface OptimizerStateDict {
+  state: Record<number, ParamState>;
+  param_groups: Record<string, unknown>[];
+}
+
+// Option names: camelCase here, snake_case in state dicts (PyTorch's keys).
+const toSnake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const toCamel = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+function isGroupSpec<O>(value: unknown): value is ParamGroupSpec<O> {
+  return value !== null && typeof value === 'object' && !(value instanceof Tensor) && 'params' in value;
+}
+
+export abstract class Optimizer<O extends object = object> {
+  readonly paramGroups: ParamGroup[] = [];
+  private readonly id: number;
+  // Keys PyTorch's state dicts have that LibTorch has no counterpart for, with the values PyTorch
+  // writes for the behaviour LibTorch implements (no maximize, no foreach, ...).
+  protected abstract readonly fixedGroupKeys: Record<string, unknown>;
+  // Per-parameter state keys that hold plain numbers (Adam's `step`, a tensor in PyTorch's dicts).
+  protected readonly countKeys: string[] = [];
+
+  protected constructor(kind: 'sgd' | 'adam' | 'adamw', params: ParamsArgument<O>, defaults: O) {
+    const specs = normalizeGroups(params);
+    const seen = new Set<Tensor>();
+    for (const spec of specs) {
+      for (const p of spec.params) {
+        if (!(p instanceof Tensor)) throw new TypeError(`${this.constructor.name}: params must be Tensors`);
+        if (seen.has(p)) throw new Error(`${this.constructor.name}: some parameters appear in more than one parameter group`);
+        seen.add(p);
+      }
+    }
+    this.id = nativeOptim.optimCreate(
+      kind,
+      specs.map((s) => ({ params: s.params, options: s.options })),
+      defaults,
+    );
+    released.register(this, this.id);
+    specs.forEach((spec, i) => this.paramGroups.push(this.groupView(i, spec.params)));
+  }
+
+  // A group object whose option properties read and write the native optimizer's.
+  private groupView(index: number, params: Tensor[]): ParamGroup {
+    const group = { params } as ParamGroup;
+    for (const name of Object.keys(nativeOptim.optimGetOptions(this.id, index))) {
+      Object.defineProperty(group, name, {
+        enumerable: true,
+        get: () => nativeOptim.optimGetOptions(this.id, index)[name],
+        set: (value: unknown) => nativeOptim.optimSetOption(this.id, index, name, value),
+      });
+    }
+    return group;
+  }
+
+  /** Adds a group of parameters with its own options (the optimizer's defaults otherwise). */
+  addParamGroup(group: ParamGroupSpec<O>): void {
+    const [spec] = normalizeGroups([group]);
+    const known = new Set(this.paramGroups.flatMap((g) => g.params));
+    if (spec.params.some((p) => known.has(p))) throw new Error('some parameters appear in more than one parameter group');
+    nativeOptim.optimAddParamGroup(this.id, spec.params, spec.options);
+    this.paramGroups.push(this.groupView(this.paramGroups.length, spec.params));
+  }
+
+  /**
+   * One optimization step on the parameters' current gradients. With `closure` (which recomputes
+   * and returns the loss, with autograd on), its loss is returned.
+   */
+  step(closure?: () => Tensor): Tensor | undefined {
+    const loss = closure ? enableGrad(closure) : undefined;
+    nativeOptim.optimStep(this.id);
+    return loss;
+  }
+
+  /** Frees the parameters' gradients (`setToNone`, the default, as PyTorch 2) or zeroes them. */
+  zeroGrad(options: { setToNone?: boolean } = {}): void {
+    nativeOptim.optimZeroGrad(this.id, options.setToNone ?? true);
+  }
+
+  /**
+   * PyTorch's state dict: `state` by parameter index (the optimizer's own tensors, shared) and
+   * `param_groups` with snake_case option names and `params` as indices.
+   */
+  stateDict(): OptimizerStateDict {
+    const state: Record<number, ParamState> = {};
+    nativeOptim.optimState(this.id).forEach((s, i) => {
+      if (s) state[i] = this.stateFromNative(s);
+    });
+    let index = 0;
+    const param_groups = this.paramGroups.map((group, i) => {
+      const out: Record<string, unknown> = {};
+      for (const [name, value] of Object.entries(nativeOptim.optimGetOptions(this.id, i))) out[toSnake(name)] = value;
+      Object.assign(out, this.fixedGroupKeys);
+      if (group.initialLr !== undefined) out.initial_lr = group.initialLr;
+      out.params = group.params.map(() => index++);
+      return out;
+    });
+    return { state, param_groups };
+  }
+
+  private stateFromNative(s: NativeState): ParamState {
+    const out: ParamState = {};
+    for (const [key, value] of Object.entries(s)) {
+      out[key] = this.countKeys.includes(key) ? tensor(value as number, { dtype: 'float32' }) : new Tensor(value as Handle);
+    }
+    return out;
+  }
+
+  /** Loads a state dict from `stateDict()` or from PyTorch: options, `initial_lr` and state. */
+  loadStateDict(stateDict: OptimizerStateDict): void {
+    const groups = stateDict?.param_groups;
+    if (!Array.isArray(groups) || stateDict.state === null || typeof stateDict.state !== 'object') {
+      throw new TypeError('loadStateDict: expected { state, param_groups }');
+    }
+    if (groups.length !== this.paramGroups.length) throw new Error('loaded state dict has a different number of parameter groups');
+    const savedIds: number[] = [];
+    groups.forEach((saved, i) => {
+      const ids = saved.params as number[];
+      if (!Array.isArray(ids) || ids.length !== this.paramGroups[i].params.length) {
+        throw new Error("loaded state dict contains a parameter group that doesn't match the size of optimizer's group");
+      }
+      savedIds.push(...ids);
+    });
+    groups.forEach((saved, i) => this.loadGroupOptions(i, saved));
+    savedIds.forEach((savedId, index) => {
+      const saved = (stateDict.state as Record<string, Record<string, unknown>>)[String(savedId)];
+      nativeOptim.optimSetState(this.id, index, saved ? this.stateToNative(saved) : null);
+    });
+  }
+
+  private loadGroupOptions(index: number, saved: Record<string, unknown>): void {
+    const group = this.paramGroups[index];
+    for (const [key, value] of Object.entries(saved)) {
+      const name = toCamel(key);
+      if (key === 'params') continue;
+      if (key === 'initial_lr') group.initialLr = value as number;
+      else if (key in this.fixedGroupKeys) {
+        if (key === 'maximize' && value === true) throw new Error('loadStateDict: maximize=True is not supported by LibTorch\'s optimizers');
+      } else if (name in group) group[name] = Array.isArray(value) ? [...value] : value;
+    }
+  }
+
+  // Saved state with PyTorch's `None` entries dropped (SGD without momentum saves
+  // `momentum_buffer: None`); null when nothing is left.
+  private stateToNative(saved: Record<string, unknown>): Record<string, Tensor | number> | null {
+    const out: Record<string, Tensor | number> = {};
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === null || value === undefined) continue;
+      out[key] = this.countKeys.includes(key) && value instanceof Tensor ? value.item() : (value as Tensor | number);
+    }
+    return Object.keys(out).length ? out : null;
+  }
+}
+
+function normalizeGroups<O>(params: ParamsArgument<O>): { params: Tensor[]; options: Partial<O> }[] {
+  if (params instanceof Tensor) throw new TypeError('params argument given to the optimizer should be an iterable of Tensors or of parameter groups, but got a Tensor');
+  const items = [...params];
+  if (items.length === 0) throw new Error('optimizer got an empty parameter list');
+  if (!items.every(isGroupSpec)) return [{ params: items as Tensor[], options: {} }];
+  return (items as ParamGroupSpec<O>[]).map(({ params: groupParams, ...options }) => ({ params: [...groupParams], options: options as Partial<O> }));
+}

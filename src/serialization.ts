@@ -1,0 +1,209 @@
+// torch.save / torch.load in PyTorch's own file format: a zip archive holding a pickle
+// (`data.pkl`) whose tensors point at raw storage records (`data/0`, `data/1`, ...). Writing goes
+// through LibTorch's pickler (native/serialize.cc), whose files Python's torch.load reads; reading
+// runs a pickle machine here (src/unpickler.ts) that knows the globals of PyTorch's files, since
+// LibTorch's unpickler does not read everything Python's pickler writes.
+import * as fs from 'fs';
+import * as path from 'path';
+import { native } from './native';
+import { callOp } from './ops';
+import { Tensor } from './tensor';
+import { tensorFromBytes } from './tensor-bytes';
+import type { Device, Dtype } from './types';
+import { unpickle } from './unpickler';
+import { readZipEntries, readZipEntry, ZipEntry } from './zip';
+
+const nativeFiles = native as unknown as { pickleSave(value: unknown): Buffer };
+
+/**
+ * Writes `data` to `file` atomically: into a temporary file in the same folder, flushed to disk,
+ * then renamed over `file`, so a crash never leaves a half-written file under the real name.
+ */
+export function writeFileAtomic(file: string, data: Uint8Array | string): void {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  const fd = fs.openSync(temp, 'w');
+  try {
+    fs.writeFileSync(fd, data);
+    fs.fsyncSync(fd);
+  } catch (e) {
+    fs.closeSync(fd);
+    fs.rmSync(temp, { force: true });
+    throw e;
+  }
+  fs.closeSync(fd);
+  try {
+    fs.renameSync(temp, file);
+  } catch (e) {
+    fs.rmSync(temp, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * Saves a record of tensors, numbers, booleans, strings, null, arrays and objects (nested) in
+ * PyTorch's format: Python's `torch.load(path)` reads it. Objects become dicts with string keys,
+ * or int keys where every key is an integer (as in an optimizer's `state`); whole numbers are
+ * written as ints, others as floats. The write is atomic.
+ */
+export function save(obj: unknown, file: string): void {
+  writeFileAtomic(file, nativeFiles.pickleSave(obj));
+}
+
+/**
+ * Loads what `torch.save` wrote, here or in Python: dicts become plain objects (int keys as their
+ * decimal strings), lists and tuples arrays, tensors Tensors (on `device`, default the CPU;
+ * views saved together keep sharing storage).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function load(file: string, options: { device?: Device } = {}): any {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (e) {
+    throw new Error(`torch.load: cannot read ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return readTorchFile(bytes, options.device);
+  } catch (e) {
+    throw new Error(`torch.load: ${file}: ${(e as Error).message}`);
+  }
+}
+
+const ZIP_MAGIC = 0x04034b50;
+const PICKLE_PROTOCOL_2 = 0x0280;
+
+function readTorchFile(bytes: Buffer, device?: Device): unknown {
+  if (bytes.length < 4 || bytes.readUInt32LE(0) !== ZIP_MAGIC) {
+    if (bytes.length >= 2 && bytes.readUInt16LE(0) === PICKLE_PROTOCOL_2) {
+      throw new Error(
+        "this is PyTorch's legacy (pre-1.6) file format, which is not supported: re-save it in Python with torch.save(torch.load(path), path)",
+      );
+    }
+    throw new Error('not a PyTorch file (no zip archive at the start; is it truncated or another format?)');
+  }
+  const entries = readZipEntries(bytes);
+  const pickle = [...entries.values()].find((e) => e.name.endsWith('data.pkl') && e.name.split('/').length === 2);
+  if (!pickle) {
+    const isScript = [...entries.keys()].some((name) => name.endsWith('/constants.pkl') || name.includes('/code/'));
+    throw new Error(isScript ? 'this is a TorchScript archive: open it with torch.jit.load' : 'no data.pkl record in the archive');
+  }
+  const prefix = pickle.name.slice(0, -'data.pkl'.length);
+  const storages = new Map<string, Tensor>();
+  const storage = (dtype: Dtype, key: string): Tensor => {
+    let t = storages.get(key);
+    if (!t) {
+      const entry: ZipEntry | undefined = entries.get(`${prefix}data/${key}`);
+      if (!entry) throw new Error(`storage record data/${key} is missing (the file is truncated?)`);
+      const raw = readZipEntry(bytes, entry);
+      const cpu = tensorFromBytes(raw, dtype, [raw.length / elementSize(dtype)]);
+      t = device ? cpu.to(device) : cpu;
+      if (t !== cpu) cpu.dispose();
+      storages.set(key, t);
+    }
+    return t;
+  };
+  const value = unpickle(readZipEntry(bytes, pickle), {
+    findClass: (module, name) => torchGlobal(module, name),
+    persistentLoad: (pid) => {
+      const [kind, type, key] = pid as [string, { storageDtype?: Dtype }, string];
+      if (kind !== 'storage' || !type?.storageDtype) throw new Error(`unsupported persistent id ${JSON.stringify(kind)}`);
+      return storage(type.storageDtype, String(key));
+    },
+  });
+  const result = toPlain(value);
+  for (const t of storages.values()) t.dispose(); // the rebuilt tensors hold the storages
+  return result;
+}
+
+const ELEMENT_SIZE: Record<Dtype, number> = {
+  float32: 4, float64: 8, float16: 2, bfloat16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,
+};
+const elementSize = (dtype: Dtype) => ELEMENT_SIZE[dtype];
+
+// Python's storage classes and dtypes, by their names in `torch`.
+const STORAGE_DTYPES: Record<string, Dtype> = {
+  FloatStorage: 'float32', DoubleStorage: 'float64', HalfStorage: 'float16', BFloat16Storage: 'bfloat16',
+  LongStorage: 'int64', IntStorage: 'int32', ShortStorage: 'int16', CharStorage: 'int8', ByteStorage: 'uint8', BoolStorage: 'bool',
+};
+const DTYPE_NAMES: Record<string, Dtype> = {
+  float32: 'float32', float: 'float32', float64: 'float64', double: 'float64', float16: 'float16', half: 'float16',
+  bfloat16: 'bfloat16', int64: 'int64', long: 'int64', int32: 'int32', int: 'int32', int16: 'int16', short: 'int16',
+  int8: 'int8', uint8: 'uint8', bool: 'bool',
+};
+
+type Size = number[];
+
+function rebuildTensor(storage: Tensor, offset: number, size: Size, stride: Size, requiresGrad = false): Tensor {
+  const t: Tensor = callOp('as_strided', [storage, size, stride, offset]);
+  if (requiresGrad) t.requiresGrad = true;
+  return t;
+}
+
+const identity = (value: unknown) => value;
+
+// The globals PyTorch's files refer to; anything else (arbitrary Python classes) is refused.
+function torchGlobal(module: string, name: string): unknown {
+  const qualified = `${module}.${name}`;
+  switch (qualified) {
+    case 'collections.OrderedDict':
+      return () => new Map();
+    case 'torch._utils._rebuild_tensor':
+    case 'torch._utils._rebuild_tensor_v2':
+      return rebuildTensor;
+    case 'torch._utils._rebuild_parameter':
+    case 'torch._utils._rebuild_parameter_with_state':
+      return (data: Tensor, requiresGrad: boolean) => {
+        if (requiresGrad) data.requiresGrad = true;
+        return data;
+      };
+    case 'torch._tensor._rebuild_from_type_v2':
+      return (fn: (...args: unknown[]) => unknown, _type: unknown, args: unknown[]) => fn(...args);
+    case 'torch.jit._pickle.restore_type_tag':
+    case 'torch.jit._pickle.build_tensorlist':
+    case 'torch.jit._pickle.build_intlist':
+    case 'torch.jit._pickle.build_doublelist':
+    case 'torch.jit._pickle.build_boollist':
+    case 'torch.jit._pickle.build_genericlist':
+    case 'torch.Size':
+      return identity;
+    case 'torch.device':
+      return (type: string, index?: number) => (index === undefined || index === null ? type : `${type}:${index}`);
+    case 'builtins.set':
+    case 'builtins.frozenset':
+    case '__builtin__.set':
+    case '__builtin__.frozenset':
+      return (items: unknown[] = []) => new Set(items);
+    case '_codecs.encode':
+      return (text: string) => Buffer.from(text, 'latin1');
+  }
+  if (module === 'torch' && STORAGE_DTYPES[name]) return { storageDtype: STORAGE_DTYPES[name] };
+  if (module === 'torch' && DTYPE_NAMES[name]) return DTYPE_NAMES[name];
+  throw new Error(
+    `the file holds a Python object of class ${qualified}, which cannot be loaded here ` +
+      '(only tensors, numbers, strings, lists and dicts: save a state_dict rather than a whole object)',
+  );
+}
+
+// Python values as JS ones: dicts (Maps) -> plain objects, sets -> arrays.
+function toPlain(value: unknown, seen = new Map<object, unknown>()): unknown {
+  if (value === null || typeof value !== 'object' || value instanceof Tensor || Buffer.isBuffer(value)) return value;
+  if (seen.has(value)) return seen.get(value);
+  if (Array.isArray(value) || value instanceof Set) {
+    const out: unknown[] = [];
+    seen.set(value, out);
+    for (const item of value) out.push(toPlain(item, seen));
+    return out;
+  }
+  if (value instanceof Map) {
+    const out: Record<string, unknown> = {};
+    seen.set(value, out);
+    for (const [key, item] of value) {
+      if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'bigint') {
+        throw new Error(`a dict has a key of type ${typeof key}, which a JS object cannot hold`);
+      }
+      Object.defineProperty(out, String(key), { value: toPlain(item, seen), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+  return value;
+}
