@@ -3,7 +3,8 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import * as torch from '../src';
-import { extractFeatures, knnMonitor, knnPredict, FeatureModule } from '../src/ssl/evaluate';
+import { BatchNorm2d, Conv2d, Linear, Module } from '../src/nn';
+import { extractFeatures, knnMonitor, knnPredict, linearProbe, FeatureModule } from '../src/ssl/evaluate';
 
 function oracle(request: object): any {
   const run = spawnSync('/usr/bin/python3', [path.join(__dirname, 'oracle', 'moco.py')], { input: JSON.stringify(request), encoding: 'utf8' });
@@ -71,5 +72,57 @@ describe('kNN monitor', () => {
     const flipped = make(40);
     const wrong = { data: flipped.data, targets: flipped.targets.mul(-1).add(1) };
     expect(knnMonitor(encoder, make(300), wrong, { classes: 2, k: 20, prepare: (x) => x })).toBe(0);
+  });
+});
+
+/** A backbone with BatchNorm, whose running statistics would move if it ran in training mode. */
+class ConvBackbone extends Module {
+  conv = new Conv2d(1, 6, 3, { padding: 1 });
+  bn = new BatchNorm2d(6);
+  forward(x: torch.Tensor): torch.Tensor {
+    return torch.F.relu(this.bn.call(this.conv.call(x))).flatten(1);
+  }
+}
+
+function twoClassImages(n: number, pattern: torch.Tensor) {
+  const targets = torch.randint(0, 2, [n]);
+  const sign = targets.float().mul(2).sub(1).view([n, 1, 1, 1]);
+  return { data: pattern.mul(sign).add(torch.randn([n, 1, 4, 4]).mul(0.3)), targets };
+}
+
+describe('linear probe', () => {
+  beforeEach(() => torch.manualSeed(4));
+
+  test('trains only a new linear layer; the backbone (BN statistics included) is untouched and keeps its mode', () => {
+    const backbone = new ConvBackbone();
+    const before = Object.fromEntries(Object.entries(backbone.stateDict()).map(([k, v]) => [k, v.clone()]));
+    const pattern = torch.randn([1, 1, 4, 4]);
+    const losses: number[] = [];
+    const result = linearProbe(backbone, twoClassImages(400, pattern), twoClassImages(100, pattern), {
+      classes: 2,
+      epochs: 5,
+      batchSize: 64,
+      prepare: (x) => x,
+      onEpoch: (_e, loss) => losses.push(loss),
+    });
+    for (const [key, value] of Object.entries(backbone.stateDict())) expect(value.toArray()).toEqual(before[key].toArray());
+    expect(backbone.training).toBe(true);
+    expect(backbone.parameters().every((p) => p.grad === null)).toBe(true);
+    expect(result.classifier).toBeInstanceOf(Linear);
+    expect(result.classifier.weight.shape).toEqual([2, 96]);
+    expect(losses).toHaveLength(5);
+    expect(result.losses).toEqual(losses);
+    expect(losses[4]).toBeLessThan(losses[0]);
+    expect(result.testAccuracy).toBeGreaterThanOrEqual(95);
+  });
+
+  test('labels the features carry no information about stay near chance', () => {
+    const backbone = new ConvBackbone();
+    const pattern = torch.randn([1, 1, 4, 4]);
+    const train = { data: twoClassImages(400, pattern).data, targets: torch.randint(0, 2, [400]) };
+    const test = { data: twoClassImages(400, pattern).data, targets: torch.randint(0, 2, [400]) };
+    const result = linearProbe(backbone, train, test, { classes: 2, epochs: 3, prepare: (x) => x });
+    expect(result.testAccuracy).toBeGreaterThan(35);
+    expect(result.testAccuracy).toBeLessThan(65);
   });
 });

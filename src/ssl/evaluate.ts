@@ -3,10 +3,14 @@
 // probe (main_lincls.py: the backbone frozen in eval mode, only a new linear layer trained).
 import { noGrad } from '../autograd';
 import { cat, zeros } from '../factories';
-import { normalize } from '../functional';
+import { crossEntropy, normalize } from '../functional';
+import { Linear } from '../nn/linear';
+import { normal_, zeros_ } from '../nn/init';
 import { callOp } from '../ops';
+import { SGD } from '../optim/sgd';
+import { CosineAnnealingLR } from '../optim/lr-scheduler';
 import { tidy } from '../scope';
-import { Tensor } from '../tensor';
+import { Tensor, tensorOp } from '../tensor';
 import type { Device } from '../types';
 
 /** What evaluation needs of an encoder: a forward pass and the train/eval switch (any nn.Module). */
@@ -100,5 +104,80 @@ export function knnMonitor(encoder: FeatureModule, train: LabeledImages, test: L
       predicted.push(knnPredict(testFeatures.narrow(0, start, count), bank, bankLabels, options));
     }
     return percentCorrect(cat(predicted, 0), test.targets.to(device));
+  });
+}
+
+export interface LinearProbeOptions extends FeatureOptions {
+  classes: number;
+  /** Passes over the training features (default 30). */
+  epochs?: number;
+  /** SGD with momentum 0.9 and no weight decay (main_lincls), lr annealed by a cosine per step (default 0.1). */
+  lr?: number;
+  momentum?: number;
+  weightDecay?: number;
+  /** Called after each epoch with the mean training loss. */
+  onEpoch?: (epoch: number, loss: number) => void;
+}
+
+export interface LinearProbeResult {
+  /** Top-1 accuracy (%) on `test`. */
+  testAccuracy: number;
+  /** The trained classifier, applied to standardised features. */
+  classifier: Linear;
+  /** Mean training loss of each epoch. */
+  losses: number[];
+}
+
+/**
+ * Linear classification on frozen features: the backbone runs once over each set in eval mode
+ * (no gradients, BN statistics untouched), the features are standardised with the training
+ * set's mean and std (MAE's linear probe: BatchNorm without affine before the classifier, so one
+ * learning rate fits features of any scale), and only a new Linear layer is trained, initialised
+ * as main_lincls.py does (weights N(0, 0.01), bias 0), with cross-entropy and SGD.
+ * Deviation from main_lincls: no augmentation while training the classifier (the features are
+ * computed once), which keeps the probe to seconds on a CPU.
+ */
+export function linearProbe(backbone: FeatureModule, train: LabeledImages, test: LabeledImages, options: LinearProbeOptions): LinearProbeResult {
+  const { classes, epochs = 30, lr = 0.1, momentum = 0.9, weightDecay = 0, batchSize = 256, device = 'cpu' } = options;
+  const [trainFeatures, testFeatures] = standardised(extractFeatures(backbone, train, options), extractFeatures(backbone, test, options));
+  const trainTargets = train.targets.to(device);
+  const classifier = new Linear(trainFeatures.shape[1], classes, { device });
+  normal_(classifier.weight, 0, 0.01);
+  zeros_(classifier.bias!);
+  const optimizer = new SGD(classifier.parameters(), { lr, momentum, weightDecay });
+  const n = trainFeatures.shape[0];
+  const stepsPerEpoch = Math.ceil(n / batchSize);
+  const schedule = new CosineAnnealingLR(optimizer, epochs * stepsPerEpoch);
+  const losses: number[] = [];
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    let total = 0;
+    const order = tensorOp('randperm', [n], { device });
+    for (let start = 0; start < n; start += batchSize) {
+      total += tidy(() => {
+        const rows = order.narrow(0, start, Math.min(batchSize, n - start));
+        const loss = crossEntropy(classifier.call(trainFeatures.indexSelect(0, rows)), trainTargets.indexSelect(0, rows));
+        optimizer.zeroGrad();
+        loss.backward();
+        optimizer.step();
+        schedule.step();
+        return loss.item();
+      });
+    }
+    order.dispose();
+    losses.push(total / stepsPerEpoch);
+    options.onEpoch?.(epoch, total / stepsPerEpoch);
+  }
+  const testAccuracy = tidy(() => noGrad(() => percentCorrect(classifier.call(testFeatures).argmax(1), test.targets.to(device))));
+  trainFeatures.dispose();
+  testFeatures.dispose();
+  return { testAccuracy, classifier, losses };
+}
+
+// (x - mean) / std per feature, with the training features' statistics for both sets.
+function standardised(trainFeatures: Tensor, testFeatures: Tensor): [Tensor, Tensor] {
+  return tidy(() => {
+    const mean = trainFeatures.mean(0, { keepdim: true });
+    const std = trainFeatures.std(0, { keepdim: true }).add(1e-5);
+    return [trainFeatures.sub(mean).div(std), testFeatures.sub(mean).div(std)] as [Tensor, Tensor];
   });
 }
