@@ -232,6 +232,15 @@ describe('DataLoader', () => {
     expect(batches.map(([inputs]) => inputs.toArray())).toEqual([[[0, 0], [1, 1]], [[2, 2], [3, 3]], [[4, 4]]]);
     expect(batches[1][1].dtype).toBe('int64');
     expect(values(batches[1][1])).toEqual([0, 1]);
+    class Squares extends data.Dataset<[Tensor, Tensor]> {
+      readonly length = 4;
+      get(i: number): [Tensor, Tensor] {
+        return [torch.tensor([i]), torch.tensor(i * i)];
+      }
+    }
+    const [[inputs, targets]] = [...new data.DataLoader(new Squares(), { batchSize: 4, autoDispose: false })];
+    expect(inputs.toArray()).toEqual([[0], [1], [2], [3]]);
+    expect(targets.toArray()).toEqual([0, 1, 4, 9]);
   });
 
   test('samplers: indices batched by the loader, or whole batches', () => {

@@ -10,16 +10,20 @@ import type { Tensor } from '../tensor';
 import { readIdx, IdxArray } from './idx';
 import { readCifar10 } from './cifar';
 
-/** A map-style dataset: `length` samples, `get(i)` -> `[input, target, ...]`. */
-export interface Dataset<Sample extends unknown[] = unknown[]> {
-  readonly length: number;
-  get(i: number): Sample;
+/**
+ * A map-style dataset: `length` samples, `get(i)` -> `[input, target, ...]`. Extend it (as in
+ * PyTorch) or pass any object of this shape.
+ */
+export abstract class Dataset<Sample extends unknown[] = unknown[]> {
+  abstract readonly length: number;
+  abstract get(i: number): Sample;
 }
 
 /**
  * A dataset held as whole-set tensors (first dimension = sample). A DataLoader takes the rows of
  * a batch from each tensor with one index_select, then hands them to `prepare` (when defined),
- * which turns them into the batch, e.g. uint8 images into floats in [0, 1].
+ * which turns them into the batch, e.g. uint8 images into floats in [0, 1]. The batch belongs to
+ * the loader, so `prepare` returns new tensors (or the rows it was given), never stored ones.
  */
 export interface TensorBacked {
   readonly tensors: Tensor[];

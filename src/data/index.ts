@@ -4,8 +4,8 @@ import { FashionMNIST, MNIST, CIFAR10, ImageDataset, FASHION_MNIST_ROOT } from '
 
 export { transforms };
 export const datasets = { FashionMNIST, MNIST, CIFAR10, ImageDataset, FASHION_MNIST_ROOT };
-export { TensorDataset, ImageDataset, FashionMNIST, MNIST, CIFAR10, isTensorBacked } from './datasets';
-export type { Dataset, TensorBacked, ImageFolderOptions } from './datasets';
+export { Dataset, TensorDataset, ImageDataset, FashionMNIST, MNIST, CIFAR10, isTensorBacked } from './datasets';
+export type { TensorBacked, ImageFolderOptions } from './datasets';
 export { DataLoader } from './loader';
 export type { DataLoaderOptions, Sampler } from './loader';
 export { TwoStreamBatchSampler, labeledSubset, permuter } from './samplers';
