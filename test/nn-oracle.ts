@@ -1,0 +1,46 @@
+// Runs the committed PyTorch oracles of the nn, models, optim, jit and files tests
+// (test/oracle/*.py, under /usr/bin/python3) and compares tensors.
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Tensor } from '../src';
+
+/** Runs `test/oracle/<script>` with `input` as JSON on stdin; returns its JSON stdout. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function python(script: string, input: object = {}): any {
+  const run = spawnSync('/usr/bin/python3', [path.join(__dirname, 'oracle', script)], {
+    input: JSON.stringify(input),
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    env: { ...process.env, OMP_NUM_THREADS: '1' },
+  });
+  if (run.status !== 0) throw new Error(`${script} failed (${run.status}): ${run.stderr}`);
+  return JSON.parse(run.stdout);
+}
+
+/** A fresh temporary folder, removed by `removeDir`. */
+export function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'momentum-nn-'));
+}
+
+export function removeDir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** The largest absolute elementwise difference (shapes must match). */
+export function maxAbsDiff(a: Tensor, b: Tensor): number {
+  expect(a.shape).toEqual(b.shape);
+  if (a.numel() === 0) return 0;
+  return a.double().sub(b.double()).abs().max().item();
+}
+
+/** Asserts that every tensor of `actual` equals `expected`'s (same keys, same order) within `tol`. */
+export function expectRecordClose(actual: Record<string, Tensor>, expected: Record<string, Tensor>, tol: number): void {
+  expect(Object.keys(actual)).toEqual(Object.keys(expected));
+  for (const key of Object.keys(expected)) {
+    expect(actual[key].dtype).toBe(expected[key].dtype);
+    const diff = maxAbsDiff(actual[key], expected[key]);
+    if (!(diff <= tol)) throw new Error(`${key}: max abs difference ${diff} > ${tol}`);
+  }
+}
