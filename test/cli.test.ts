@@ -1,0 +1,150 @@
+// The momentum-torch command: its table, flags, --json output, the progress bar, the SVG plot.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Writable } from 'stream';
+import { main } from '../src/cli/main';
+import { parseFlags, flagHelp, FlagSpecs } from '../src/cli/args';
+import { ProgressBar } from '../src/cli/progress';
+import { linePlotSvg } from '../src/cli/plot';
+
+function capture(stream: NodeJS.WriteStream): { text: () => string; restore: () => void } {
+  let text = '';
+  const spy = jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    text += chunk.toString();
+    return true;
+  });
+  return { text: () => text, restore: () => spy.mockRestore() };
+}
+
+async function runMain(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out = capture(process.stdout);
+  const err = capture(process.stderr);
+  try {
+    const code = await main(argv);
+    return { code, out: out.text(), err: err.text() };
+  } finally {
+    out.restore();
+    err.restore();
+  }
+}
+
+describe('main', () => {
+  test('lists the commands, refuses unknown ones', async () => {
+    const help = await runMain(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/momentum-torch train mean-teacher/);
+    const unknown = await runMain(['train', 'gan']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/unknown command 'train gan'/);
+  });
+
+  test("a subcommand's --help lists its flags; bad flags are errors naming the problem", async () => {
+    const help = await runMain(['train', 'mean-teacher', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/--consistency N\s+consistency weight; 0 = supervised-only baseline \(default 100\)/);
+    const bad = await runMain(['train', 'mean-teacher', '--labels', 'many']);
+    expect([bad.code, bad.err]).toEqual([1, "momentum-torch: train mean-teacher: --labels takes a number, got 'many'\n"]);
+    const unknown = await runMain(['train', 'mean-teacher', '--lables', '10']);
+    expect(unknown.err).toMatch(/train mean-teacher: Unknown option '--lables'/);
+    const batch = await runMain(['train', 'mean-teacher', '--batch-size', '8', '--labeled-batch-size', '8', '--out', path.join(os.tmpdir(), 'never')]);
+    expect(batch.err).toMatch(/--labeled-batch-size \(8\) must be below --batch-size \(8\)/);
+  });
+
+  test('--json prints result.json and nothing else to stdout', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-cli-'));
+    try {
+      const args = ['--labels', '10', '--unlabeled', '24', '--epochs', '1', '--batch-size', '8', '--labeled-batch-size', '2', '--width', '2', '--out', out];
+      const run = await runMain(['train', 'mean-teacher', ...args, '--json']);
+      expect(run.code).toBe(0);
+      expect(run.err).toBe('');
+      const printed = JSON.parse(run.out);
+      expect(printed).toEqual(JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8')));
+      expect(printed).toMatchObject({ method: 'mean-teacher', labels: 10, epochs: 1, steps: 4, testImages: 10000 });
+      expect(printed.testAccuracy.teacher).toBeGreaterThanOrEqual(0);
+      const metrics = fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      expect(metrics).toHaveLength(1);
+      expect(Object.keys(metrics[0])).toEqual(expect.arrayContaining(['epoch', 'step', 'seconds', 'loss', 'classLoss', 'consistencyLoss', 'resLoss', 'testAccuracy']));
+      expect(fs.existsSync(path.join(out, 'checkpoint.pt'))).toBe(true);
+      expect(fs.readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('parseFlags', () => {
+  const specs: FlagSpecs = {
+    'batch-size': { type: 'integer', help: 'b', default: 4, min: 1 },
+    kind: { type: 'string', help: 'k', default: 'mse', choices: ['mse', 'kl'] },
+    rate: { type: 'number', help: 'r' },
+    resume: { type: 'boolean', help: 'x' },
+  };
+  test('camelCase keys, defaults, conversions', () => {
+    expect(parseFlags('c', ['--batch-size', '8', '--rate=0.5', '--resume'], specs)).toEqual({ batchSize: 8, kind: 'mse', rate: 0.5, resume: true, help: false });
+  });
+  test('errors', () => {
+    expect(() => parseFlags('c', ['--batch-size', '1.5'], specs)).toThrow("c: --batch-size takes an integer, got '1.5'");
+    expect(() => parseFlags('c', ['--batch-size', '0'], specs)).toThrow('c: --batch-size must be >= 1, got 0');
+    expect(() => parseFlags('c', ['--kind', 'l1'], specs)).toThrow("c: --kind must be one of mse, kl, got 'l1'");
+    expect(() => parseFlags('c', ['stray'], specs)).toThrow(/^c: .*stray/);
+  });
+  test('help text', () => {
+    expect(flagHelp(specs)).toMatch(/--kind mse\|kl\s+k \(default mse\)/);
+  });
+});
+
+class Sink extends Writable {
+  text = '';
+  isTTY = false;
+  columns = 80;
+  _write(chunk: Buffer, _: string, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+describe('ProgressBar', () => {
+  test('plain lines at each quarter when not a terminal', () => {
+    const sink = new Sink();
+    const bar = new ProgressBar({ total: 8, label: 'epoch 1/2', stream: sink });
+    for (let i = 1; i <= 8; i++) bar.update(i, { loss: 0.5, lr: 0.1 });
+    const lines = sink.text.trim().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[3]).toMatch(/^epoch 1\/2 8\/8 \d+s \| loss 0\.5000 \| lr 0\.1000$/);
+  });
+  test('redrawn in place on a terminal, ending with a newline', () => {
+    const sink = new Sink();
+    sink.isTTY = true;
+    const bar = new ProgressBar({ total: 2, label: 'e', stream: sink });
+    bar.update(1, { loss: 1 });
+    bar.update(2, { loss: 2 });
+    expect(sink.text).toMatch(/^\r\x1b\[Ke \[#{12}\.{12}\] 1\/2 .*\r\x1b\[Ke \[#{24}\] 2\/2 \d+s \| loss 2\n$/);
+  });
+  test('silent draws nothing', () => {
+    const sink = new Sink();
+    new ProgressBar({ total: 1, label: 'e', stream: sink, silent: true }).update(1);
+    expect(sink.text).toBe('');
+  });
+});
+
+describe('linePlotSvg', () => {
+  test('one polyline per series, legend, escaped text', () => {
+    const svg = linePlotSvg({
+      title: 'a < b',
+      xLabel: 'epoch',
+      yLabel: '%',
+      series: [
+        { name: 'student', points: [[1, 50], [2, 60]] },
+        { name: 'baseline', points: [[1, 40], [2, 45]], dashed: true },
+      ],
+    });
+    expect(svg.match(/<polyline /g)).toHaveLength(2);
+    expect(svg).toMatch(/a &lt; b/);
+    expect(svg).toMatch(/stroke-dasharray/);
+    expect(svg).toMatch(/>student<\/text>[\s\S]*>baseline<\/text>/);
+  });
+  test('nothing to plot is an error', () => {
+    expect(() => linePlotSvg({ title: 't', xLabel: 'x', yLabel: 'y', series: [] })).toThrow(/no points to plot/);
+  });
+});
