@@ -17,6 +17,7 @@ export * as data from './data';
 export * as nn from './nn';
 export * as optim from './optim';
 export * as models from './models';
+export * as ssl from './ssl';
 export * as jit from './jit';
 export * as safetensors from './safetensors';
 export { save, load } from './serialization';
