@@ -4,6 +4,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as torch from '../src';
 import { Tensor } from '../src';
 
 /** Runs `test/oracle/<script>` with `input` as JSON on stdin; returns its JSON stdout. */
@@ -28,11 +29,15 @@ export function removeDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-/** The largest absolute elementwise difference (shapes must match). */
+/** The largest absolute elementwise difference (shapes must match; bools count 1 per mismatch). */
 export function maxAbsDiff(a: Tensor, b: Tensor): number {
   expect(a.shape).toEqual(b.shape);
   if (a.numel() === 0) return 0;
-  return a.double().sub(b.double()).abs().max().item();
+  return torch.tidy(() => {
+    if (a.dtype === 'bool' || b.dtype === 'bool') return a.ne(b).sum().item();
+    const [x, y] = a.dtype === b.dtype ? [a, b] : [a.double(), b.double()];
+    return x.sub(y).abs().max().item();
+  });
 }
 
 /** Asserts that every tensor of `actual` equals `expected`'s (same keys, same order) within `tol`. */
