@@ -2,7 +2,8 @@
 // takes its parameters per sample (a number for all, or a tensor [N]) and is a few tensor ops on
 // the batch's device. They follow torchvision.transforms.functional on float tensors in [0, 1].
 import { aten } from '../ops';
-import { tensor } from '../factories';
+import { arange, cat, full, stack, tensor, where } from '../factories';
+import { conv2d, pad as padLastDims } from '../functional';
 import { tidy } from '../scope';
 import type { Tensor } from '../tensor';
 
@@ -23,16 +24,12 @@ export function batchShape(x: Tensor, what: string): [number, number, number, nu
 function column(value: PerSample, like: Tensor): Tensor | number {
   if (typeof value === 'number') return value;
   const values = Array.isArray(value) ? tensor(value, { dtype: like.dtype, device: like.device }) : value;
-  return aten.view(values, [-1, 1, 1, 1]);
+  return values.view(-1, 1, 1, 1);
 }
 
-function oneMinus(value: Tensor | number): Tensor | number {
-  return typeof value === 'number' ? 1 - value : aten.rsub(value, 1);
-}
-
-// ratio * a + (1 - ratio) * b, clamped to [0, 1] (torchvision's _blend).
+// ratio * a + (1 - ratio) * b, clamped to [0, 1] (torchvision's _blend): b + ratio (a - b).
 function blend(a: Tensor, b: Tensor | number, ratio: Tensor | number): Tensor {
-  return aten.clamp(aten.add(aten.mul(a, ratio), aten.mul(b, oneMinus(ratio))), 0, 1);
+  return a.sub(b).mul(ratio).add(b).clamp(0, 1);
 }
 
 /** Luma 0.2989 R + 0.587 G + 0.114 B as [N, 1, H, W]; a 1-channel batch is returned as it is. */
@@ -41,8 +38,8 @@ export function rgbToGrayscale(x: Tensor): Tensor {
   if (channels === 1) return x;
   if (channels !== 3) throw new Error(`rgbToGrayscale: expected 1 or 3 channels, got ${channels}`);
   return tidy(() => {
-    const [r, g, b] = aten.split(x, 1, 1) as Tensor[];
-    return aten.add(aten.add(aten.mul(r, 0.2989), aten.mul(g, 0.587)), aten.mul(b, 0.114));
+    const [r, g, b] = x.split(1, 1);
+    return r.mul(0.2989).add(g.mul(0.587)).add(b.mul(0.114));
   });
 }
 
@@ -55,7 +52,7 @@ export function adjustBrightness(x: Tensor, factor: PerSample): Tensor {
 /** Blends with the image's mean gray level (0: flat gray, 1: unchanged); works on 1 or 3 channels. */
 export function adjustContrast(x: Tensor, factor: PerSample): Tensor {
   batchShape(x, 'adjustContrast');
-  return tidy(() => blend(x, aten.mean(rgbToGrayscale(x), [1, 2, 3], true), column(factor, x)));
+  return tidy(() => blend(x, rgbToGrayscale(x).mean([1, 2, 3], { keepdim: true }), column(factor, x)));
 }
 
 /** Blends with the grayscale image (0: gray, 1: unchanged). A 1-channel batch is returned unchanged. */
@@ -72,42 +69,42 @@ export function adjustHue(x: Tensor, shift: PerSample): Tensor {
   if (channels !== 3) throw new Error(`adjustHue: expected 1 or 3 channels, got ${channels}`);
   return tidy(() => {
     const [h, s, v] = rgbToHsv(x);
-    return hsvToRgb(aten.remainder(aten.add(h, column(shift, x)), 1), s, v);
+    return hsvToRgb(h.add(column(shift, x)).remainder(1), s, v);
   });
 }
 
 // Hue in turns [0, 1), saturation and value, each [N, 1, H, W].
 function rgbToHsv(x: Tensor): [Tensor, Tensor, Tensor] {
-  const [r, g, b] = aten.split(x, 1, 1) as Tensor[];
-  const max = aten.amax(x, [1], true);
-  const min = aten.amin(x, [1], true);
-  const chroma = aten.sub(max, min);
-  const gray = aten.eq(max, min);
-  const saturation = aten.div(chroma, aten.where(gray, 1, max));
-  const safeChroma = aten.where(gray, 1, chroma);
+  const [r, g, b] = x.split(1, 1);
+  const max: Tensor = aten.amax(x, [1], true);
+  const min: Tensor = aten.amin(x, [1], true);
+  const chroma = max.sub(min);
+  const gray = max.eq(min);
+  const saturation = chroma.div(where(gray, 1, max));
+  const safeChroma = where(gray, 1, chroma);
   // Which channel is largest decides the hue's sextant (red first, then green, as torchvision).
-  const fromRed = aten.div(aten.sub(g, b), safeChroma);
-  const fromGreen = aten.add(aten.div(aten.sub(b, r), safeChroma), 2);
-  const fromBlue = aten.add(aten.div(aten.sub(r, g), safeChroma), 4);
-  const sextant = aten.where(aten.eq(max, r), fromRed, aten.where(aten.eq(max, g), fromGreen, fromBlue));
-  return [aten.remainder(aten.div(sextant, 6), 1), saturation, max];
+  const fromRed = g.sub(b).div(safeChroma);
+  const fromGreen = b.sub(r).div(safeChroma).add(2);
+  const fromBlue = r.sub(g).div(safeChroma).add(4);
+  const sextant = where(max.eq(r), fromRed, where(max.eq(g), fromGreen, fromBlue));
+  return [sextant.div(6).remainder(1), saturation, max];
 }
 
 // Each channel is v - v s clamp(min(k, 4 - k), 0, 1) with k = (n + 6 h) mod 6, n = 5, 3, 1 for R, G, B.
 function hsvToRgb(h: Tensor, s: Tensor, v: Tensor): Tensor {
-  const vs = aten.mul(v, s);
+  const vs = v.mul(s);
   const channel = (n: number) => {
-    const k = aten.remainder(aten.add(aten.mul(h, 6), n), 6);
-    return aten.sub(v, aten.mul(vs, aten.clamp(aten.minimum(k, aten.rsub(k, 4)), 0, 1)));
+    const k = h.mul(6).add(n).remainder(6);
+    return v.sub(vs.mul(k.min(k.neg().add(4)).clamp(0, 1)));
   };
-  return aten.cat([channel(5), channel(3), channel(1)], 1);
+  return cat([channel(5), channel(3), channel(1)], 1);
 }
 
 /** The 1-channel gray image repeated over the batch's channels. */
 export function toGrayscale(x: Tensor): Tensor {
   const [n, channels, height, width] = batchShape(x, 'toGrayscale');
   if (channels === 1) return x;
-  return tidy(() => aten.expand(rgbToGrayscale(x), [n, channels, height, width]));
+  return tidy(() => rgbToGrayscale(x).expand(n, channels, height, width));
 }
 
 /**
@@ -120,16 +117,15 @@ export function gaussianBlur(x: Tensor, sigma: PerSample, kernelSize: number): T
   if (!Number.isInteger(radius) || radius < 0) throw new RangeError(`gaussianBlur: kernelSize must be a positive odd integer, got ${kernelSize}`);
   if (radius >= Math.min(height, width)) throw new RangeError(`gaussianBlur: kernelSize ${kernelSize} too large for ${height}x${width} images (reflect padding)`);
   return tidy(() => {
-    const offsets = aten.arange(-radius, radius + 1, { dtype: x.dtype, device: x.device });
-    const sigmas = typeof sigma === 'number' ? sigma : aten.view(column(sigma, x), [-1, 1]);
-    const density = aten.exp(aten.mul(aten.pow(aten.div(offsets, sigmas), 2), -0.5));
-    const kernels = aten.div(density, aten.sum(density, [-1], true));
+    const offsets = arange(-radius, radius + 1, 1, { dtype: x.dtype, device: x.device });
+    const sigmas = typeof sigma === 'number' ? sigma : (column(sigma, x) as Tensor).view(-1, 1);
+    const density = offsets.div(sigmas).square().mul(-0.5).exp();
+    const kernels = density.div(density.sum(-1, { keepdim: true }));
     const groups = n * channels;
-    const weights = aten.reshape(aten.expand(aten.view(kernels, [-1, 1, kernelSize]), [n, channels, kernelSize]), [groups, 1, kernelSize]);
-    const padded = aten.reshape(aten.reflection_pad2d(x, [radius, radius, radius, radius]), [1, groups, height + 2 * radius, width + 2 * radius]);
-    const vertical = aten.conv2d(padded, aten.unsqueeze(weights, 3), null, [1, 1], [0, 0], [1, 1], groups);
-    const both = aten.conv2d(vertical, aten.unsqueeze(weights, 2), null, [1, 1], [0, 0], [1, 1], groups);
-    return aten.reshape(both, [n, channels, height, width]);
+    const weights = kernels.view(-1, 1, kernelSize).expand(n, channels, kernelSize).reshape(groups, 1, kernelSize);
+    const padded = padLastDims(x, [radius, radius, radius, radius], { mode: 'reflect' }).reshape(1, groups, height + 2 * radius, width + 2 * radius);
+    const vertical = conv2d(padded, weights.unsqueeze(3), null, { groups });
+    return conv2d(vertical, weights.unsqueeze(2), null, { groups }).reshape(n, channels, height, width);
   });
 }
 
@@ -145,13 +141,12 @@ export function resizedCrop(x: Tensor, boxes: Boxes, size: number | [number, num
   const [n, , height, width] = batchShape(x, 'resizedCrop');
   const [outHeight, outWidth] = pair(size, 'resizedCrop: size');
   return tidy(() => {
-    const box = Array.isArray(boxes) ? tensor(boxes, { dtype: x.dtype, device: x.device }) : aten._to_copy(boxes, { dtype: x.dtype });
+    const box = Array.isArray(boxes) ? tensor(boxes, { dtype: x.dtype, device: x.device }) : boxes.to(x.dtype);
     if (box.ndim !== 2 || box.shape[0] !== n || box.shape[1] !== 4) throw new Error(`resizedCrop: boxes must be [${n}, 4], got [${box.shape}]`);
-    const [top, left, boxHeight, boxWidth] = aten.unbind(box, 1) as Tensor[];
-    const gx = gridCoordinates(left, boxWidth, outWidth, width);
-    const gy = gridCoordinates(top, boxHeight, outHeight, height);
-    const grid = aten.stack([aten.expand(aten.unsqueeze(gx, 1), [n, outHeight, outWidth]), aten.expand(aten.unsqueeze(gy, 2), [n, outHeight, outWidth])], 3);
-    return aten.grid_sampler(x, grid, BILINEAR, BORDER, false);
+    const [top, left, boxHeight, boxWidth] = box.unbind(1);
+    const gx = gridCoordinates(left, boxWidth, outWidth, width).unsqueeze(1).expand(n, outHeight, outWidth);
+    const gy = gridCoordinates(top, boxHeight, outHeight, height).unsqueeze(2).expand(n, outHeight, outWidth);
+    return aten.grid_sampler(x, stack([gx, gy], 3), BILINEAR, BORDER, false);
   });
 }
 
@@ -161,11 +156,10 @@ const BORDER = 1;
 // Along one axis, [N, out]: where each output pixel samples the input, as grid_sample's
 // normalized coordinates (align_corners false: -1 and 1 are the outer edges of the image).
 function gridCoordinates(start: Tensor, extent: Tensor, out: number, full: number): Tensor {
-  const centres = aten.add(aten.arange(out, { dtype: start.dtype, device: start.device }), 0.5);
-  const source = aten.sub(aten.mul(aten.unsqueeze(centres, 0), aten.unsqueeze(aten.div(extent, out), 1)), 0.5);
-  const inside = aten.minimum(aten.clamp(source, 0), aten.unsqueeze(aten.sub(extent, 1), 1));
-  const pixel = aten.add(inside, aten.unsqueeze(start, 1));
-  return aten.sub(aten.div(aten.add(aten.mul(pixel, 2), 1), full), 1);
+  const centres = arange(0.5, out, 1, { dtype: start.dtype, device: start.device });
+  const source = centres.mul(extent.div(out).unsqueeze(1)).sub(0.5);
+  const pixel = source.clamp(0, extent.sub(1).unsqueeze(1)).add(start.unsqueeze(1));
+  return pixel.mul(2).add(1).div(full).sub(1);
 }
 
 export type PaddingMode = 'constant' | 'edge' | 'reflect';
@@ -179,19 +173,13 @@ export function pad(x: Tensor, padding: Padding, mode: PaddingMode = 'constant',
   const sides = typeof padding === 'number' ? [padding, padding, padding, padding] : padding.length === 2 ? [...padding, ...padding] : padding;
   if (sides.length !== 4 || !sides.every((p) => Number.isInteger(p) && p >= 0)) throw new RangeError(`pad: padding must be non-negative integers, got ${JSON.stringify(padding)}`);
   const [left, top, right, bottom] = sides;
-  const torchOrder = [left, right, top, bottom];
+  if (!(mode in PADDING_MODES)) throw new Error(`pad: unknown mode '${mode}' (constant, edge or reflect)`);
   if (sides.every((p) => p === 0)) return x;
-  switch (mode) {
-    case 'constant':
-      return aten.constant_pad_nd(x, torchOrder, fill);
-    case 'edge':
-      return aten.replication_pad2d(x, torchOrder);
-    case 'reflect':
-      return aten.reflection_pad2d(x, torchOrder);
-    default:
-      throw new Error(`pad: unknown mode '${mode}' (constant, edge or reflect)`);
-  }
+  return padLastDims(x, [left, right, top, bottom], { mode: PADDING_MODES[mode], value: fill });
 }
+
+// torchvision's names of the padding modes, as PyTorch's F.pad calls them.
+const PADDING_MODES = { constant: 'constant', edge: 'replicate', reflect: 'reflect' } as const;
 
 /**
  * Each sample's `height` x `width` window at its own integer (top, left): two gathers, exact.
@@ -200,11 +188,11 @@ export function pad(x: Tensor, padding: Padding, mode: PaddingMode = 'constant',
 export function crop(x: Tensor, top: PerSample, left: PerSample, height: number, width: number): Tensor {
   const [n, , fullHeight, fullWidth] = batchShape(x, 'crop');
   return tidy(() => {
-    const offsets = (value: PerSample, extent: number, full: number): Tensor => {
-      const start = typeof value === 'number' ? aten.full([n], value, { dtype: 'int64', device: x.device }) : aten._to_copy(aten.view(column(value, x), [-1]), { dtype: 'int64' });
+    const offsets = (value: PerSample, extent: number, limit: number): Tensor => {
+      const start = typeof value === 'number' ? full([n], value, { dtype: 'int64', device: x.device }) : (column(value, x) as Tensor).view(-1).long();
       if (start.shape[0] !== n) throw new Error(`crop: expected ${n} offsets, got ${start.shape[0]}`);
-      const [lowest, highest] = [(aten.min(start) as Tensor).item(), (aten.max(start) as Tensor).item()];
-      if (lowest < 0 || highest + extent > full) throw new RangeError(`crop: a ${extent}-pixel window at offsets ${lowest}..${highest} leaves the ${full}-pixel image`);
+      const [lowest, highest] = [start.min().item(), start.max().item()];
+      if (lowest < 0 || highest + extent > limit) throw new RangeError(`crop: a ${extent}-pixel window at offsets ${lowest}..${highest} leaves the ${limit}-pixel image`);
       return start;
     };
     return windows(x, offsets(top, height, fullHeight), offsets(left, width, fullWidth), height, width);
@@ -215,17 +203,17 @@ export function crop(x: Tensor, top: PerSample, left: PerSample, height: number,
 export function windows(x: Tensor, top: Tensor, left: Tensor, height: number, width: number): Tensor {
   const [n, channels, , fullWidth] = x.shape;
   return tidy(() => {
-    const span = (start: Tensor, extent: number) => aten.add(aten.unsqueeze(start, 1), aten.arange(extent, { dtype: 'int64', device: x.device }));
-    const rows = aten.expand(aten.view(span(top, height), [n, 1, height, 1]), [n, channels, height, fullWidth]);
-    const cols = aten.expand(aten.view(span(left, width), [n, 1, 1, width]), [n, channels, height, width]);
-    return aten.gather(aten.gather(x, 2, rows), 3, cols);
+    const span = (start: Tensor, extent: number) => start.unsqueeze(1).add(arange(extent, { dtype: 'int64', device: x.device }));
+    const rows = span(top, height).view(n, 1, height, 1).expand(n, channels, height, fullWidth);
+    const cols = span(left, width).view(n, 1, 1, width).expand(n, channels, height, width);
+    return x.gather(2, rows).gather(3, cols);
   });
 }
 
 /** `(x - mean) / std` per channel, with `mean` and `std` [C, 1, 1] (or [1, 1, 1]) tensors. */
 export function normalize(x: Tensor, mean: Tensor, std: Tensor): Tensor {
   batchShape(x, 'normalize');
-  return tidy(() => aten.div(aten.sub(x, mean), std));
+  return tidy(() => x.sub(mean).div(std));
 }
 
 /** `size` as [height, width]. */

@@ -3,7 +3,7 @@
 // global generator on the batch's device (so `manualSeed` repeats them) and does the whole
 // batch's work in a few tensor ops there. Intermediates are freed before the function returns.
 import { aten } from '../ops';
-import { tensor } from '../factories';
+import { rand, randint, randnLike, stack, tensor, where } from '../factories';
 import { keep, tidy } from '../scope';
 import type { Tensor } from '../tensor';
 import * as functional from './transforms-functional';
@@ -22,12 +22,12 @@ type Range = [number, number];
 
 // Uniform draws in [low, high) of the given size, on the batch's device and in its dtype.
 function uniform(like: Tensor, size: number[], [low, high]: Range): Tensor {
-  return aten.add(aten.mul(aten.rand(size, { dtype: like.dtype, device: like.device }), high - low), low);
+  return rand(size, { dtype: like.dtype, device: like.device }).mul(high - low).add(low);
 }
 
 // Which samples an augmentation applies to, as a [N, 1, 1, 1] mask.
 function chosen(like: Tensor, p: number): Tensor {
-  return aten.lt(aten.rand([like.shape[0], 1, 1, 1], { device: like.device }), p);
+  return rand([like.shape[0], 1, 1, 1], { device: like.device }).lt(p);
 }
 
 function probability(p: number, what: string): number {
@@ -60,19 +60,20 @@ const CROP_TRIES = 10;
 
 // RandomResizedCrop's parameters for every sample at once, as boxes [N, 4] (top, left, h, w).
 function cropBoxes(x: Tensor, n: number, height: number, width: number, scale: Range, ratio: Range): Tensor {
-  const area = aten.mul(uniform(x, [n, CROP_TRIES], scale), height * width);
-  const aspect = aten.exp(uniform(x, [n, CROP_TRIES], [Math.log(ratio[0]), Math.log(ratio[1])]));
-  const w = aten.round(aten.sqrt(aten.mul(area, aspect)));
-  const h = aten.round(aten.sqrt(aten.div(area, aspect)));
-  const fits = aten.logical_and(aten.logical_and(aten.gt(w, 0), aten.le(w, width)), aten.logical_and(aten.gt(h, 0), aten.le(h, height)));
-  const firstFit = aten.logical_and(fits, aten.eq(aten.cumsum(fits, 1), 1));
-  const found = aten.any(fits, 1);
+  const area = uniform(x, [n, CROP_TRIES], scale).mul(height * width);
+  const aspect = uniform(x, [n, CROP_TRIES], [Math.log(ratio[0]), Math.log(ratio[1])]).exp();
+  const w = area.mul(aspect).sqrt().round();
+  const h = area.div(aspect).sqrt().round();
+  const fits = w.gt(0).logicalAnd(w.le(width)).logicalAnd(h.gt(0)).logicalAnd(h.le(height));
+  const firstFit = fits.logicalAnd(fits.cumsum(1).eq(1));
+  const found = fits.any(1);
   const [fallbackHeight, fallbackWidth] = centralCropSize(height, width, ratio);
-  const boxHeight = aten.where(found, aten.sum(aten.mul(h, firstFit), [1]), fallbackHeight);
-  const boxWidth = aten.where(found, aten.sum(aten.mul(w, firstFit), [1]), fallbackWidth);
-  const offset = (extent: Tensor, full: number) =>
-    aten.where(found, aten.floor(aten.mul(aten.rand([n], { dtype: x.dtype, device: x.device }), aten.rsub(extent, full + 1))), aten.floor(aten.div(aten.rsub(extent, full), 2)));
-  return aten.stack([offset(boxHeight, height), offset(boxWidth, width), boxHeight, boxWidth], 1);
+  const boxHeight = where(found, h.mul(firstFit).sum(1), fallbackHeight);
+  const boxWidth = where(found, w.mul(firstFit).sum(1), fallbackWidth);
+  // Uniform whole-pixel offsets where a try fitted, else centred.
+  const offset = (extent: Tensor, size: number) =>
+    where(found, rand([n], { dtype: x.dtype, device: x.device }).mul(extent.neg().add(size + 1)).floor(), extent.neg().add(size).div(2).floor());
+  return stack([offset(boxHeight, height), offset(boxWidth, width), boxHeight, boxWidth], 1);
 }
 
 // The whole image, trimmed to the nearest allowed aspect ratio.
@@ -95,8 +96,8 @@ export function randomCrop({ size, padding = 0, paddingMode = 'constant', fill =
       const padded = functional.pad(x, padding, paddingMode, fill);
       const [n, , paddedHeight, paddedWidth] = padded.shape;
       if (height > paddedHeight || width > paddedWidth) throw new RangeError(`randomCrop: size ${height}x${width} larger than the padded ${paddedHeight}x${paddedWidth} images`);
-      const top = aten.randint(0, paddedHeight - height + 1, [n], { device: x.device });
-      const left = aten.randint(0, paddedWidth - width + 1, [n], { device: x.device });
+      const top = randint(0, paddedHeight - height + 1, [n], { device: x.device });
+      const left = randint(0, paddedWidth - width + 1, [n], { device: x.device });
       return functional.windows(padded, top, left, height, width);
     });
   };
@@ -120,7 +121,7 @@ export function horizontalFlip({ p = 0.5 }: { p?: number } = {}): Transform {
   probability(p, 'horizontalFlip');
   return (x) => {
     batchShape(x, 'horizontalFlip');
-    return tidy(() => aten.where(chosen(x, p), aten.flip(x, [3]), x));
+    return tidy(() => where(chosen(x, p), x.flip(3), x));
   };
 }
 
@@ -172,7 +173,7 @@ export function colorJitter({ brightness = 0, contrast = 0, saturation = 0, hue 
         const [range, adjust] = adjustments[k];
         if (range) out = adjust(out, factors[k] as Tensor);
       }
-      return p < 1 ? aten.where(chosen(x, p), out, x) : out;
+      return p < 1 ? where(chosen(x, p), out, x) : out;
     });
   };
 }
@@ -183,7 +184,7 @@ export function randomGrayscale({ p = 0.1 }: { p?: number } = {}): Transform {
   return (x) => {
     const [, channels] = batchShape(x, 'randomGrayscale');
     if (channels === 1) return x;
-    return tidy(() => aten.where(chosen(x, p), functional.toGrayscale(x), x));
+    return tidy(() => where(chosen(x, p), functional.toGrayscale(x), x));
   };
 }
 
@@ -201,7 +202,7 @@ export function gaussianBlur({ sigma = [0.1, 2], p = 0.5, kernelSize }: { sigma?
     const size = kernelSize ?? Math.min(2 * Math.ceil(3 * range[1]) + 1, largest);
     return tidy(() => {
       const blurred = functional.gaussianBlur(x, uniform(x, [n], range), size);
-      return p < 1 ? aten.where(chosen(x, p), blurred, x) : blurred;
+      return p < 1 ? where(chosen(x, p), blurred, x) : blurred;
     });
   };
 }
@@ -211,7 +212,7 @@ export function gaussianNoise({ std }: { std: number }): Transform {
   if (!(std >= 0)) throw new RangeError(`gaussianNoise: std must be >= 0, got ${std}`);
   return (x) => {
     batchShape(x, 'gaussianNoise');
-    return tidy(() => aten.add(x, aten.mul(aten.randn_like(x), std)));
+    return tidy(() => x.add(randnLike(x).mul(std)));
   };
 }
 
@@ -228,7 +229,7 @@ export function normalize({ mean, std }: { mean: number[]; std: number[] }): Tra
     if (mean.length !== 1 && mean.length !== channels) throw new Error(`normalize: ${mean.length} means for ${channels} channels`);
     const key = `${x.device}/${x.dtype}`;
     if (!constants.has(key)) {
-      const make = (values: number[]) => keep(aten.view(tensor(values, { dtype: x.dtype, device: x.device }), [-1, 1, 1]) as Tensor);
+      const make = (values: number[]) => keep(tidy(() => tensor(values, { dtype: x.dtype, device: x.device }).view(-1, 1, 1)));
       constants.set(key, [make(mean), make(std)]);
     }
     const [m, s] = constants.get(key) as [Tensor, Tensor];
