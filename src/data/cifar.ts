@@ -1,7 +1,6 @@
 // The binary release of CIFAR-10 (cifar-10-batches-bin): each file is a run of 3073-byte records,
 // one label byte then 32x32 red, green and blue planes, row-major.
 import * as fs from 'fs';
-import { aten } from '../ops';
 import { tensor } from '../factories';
 import { tidy } from '../scope';
 import type { Tensor } from '../tensor';
@@ -17,10 +16,10 @@ export function readCifar10(files: string[], hint: string): { data: Tensor; targ
   const count = bytes.length / RECORD;
   return tidy(() => {
     const records = tensor(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), { shape: [count, RECORD] });
-    const targets = aten._to_copy(aten.select(records, 1, 0), { dtype: 'int64' }) as Tensor;
-    const largest = count ? (aten.max(targets) as Tensor).item() : 0;
+    const targets = records.select(1, 0).long();
+    const largest = count ? targets.max().item() : 0;
     if (largest >= NUM_CLASSES) throw new Error(`CIFAR10: label ${largest} out of range in ${files.join(', ')}: not CIFAR-10's binary release. ${hint}`);
-    const data = aten.clone(aten.reshape(aten.narrow(records, 1, 1, RECORD - 1), [count, 3, SIDE, SIDE])) as Tensor;
+    const data = records.narrow(1, 1, RECORD - 1).reshape(count, 3, SIDE, SIDE).clone();
     return { data, targets };
   });
 }

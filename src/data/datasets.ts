@@ -3,7 +3,6 @@
 // gathers a batch with one index_select instead of stacking samples.
 import * as fs from 'fs';
 import * as path from 'path';
-import { aten } from '../ops';
 import { tensor } from '../factories';
 import { keep, tidy } from '../scope';
 import type { Tensor } from '../tensor';
@@ -55,13 +54,13 @@ export class TensorDataset implements Dataset<Tensor[]>, TensorBacked {
 
   get(i: number): Tensor[] {
     checkIndex(i, this.length, 'TensorDataset');
-    return this.tensors.map((t) => aten.select(t, 0, i) as Tensor);
+    return this.tensors.map((t) => t.select(0, i));
   }
 }
 
 /** uint8 pixels to float32 in [0, 1], as torchvision's ToTensor. */
 function toUnitFloat(pixels: Tensor): Tensor {
-  return aten.div(aten._to_copy(pixels, { dtype: 'float32' }), 255);
+  return pixels.float().div(255);
 }
 
 /**
@@ -86,7 +85,7 @@ export class ImageDataset implements Dataset<[Tensor, number]>, TensorBacked {
 
   get(i: number): [Tensor, number] {
     checkIndex(i, this.length, this.constructor.name);
-    return [toUnitFloat(aten.select(this.data, 0, i)), (aten.select(this.targets, 0, i) as Tensor).item()];
+    return [toUnitFloat(this.data.select(0, i)), this.targets.select(0, i).item()];
   }
 
   get tensors(): Tensor[] {
@@ -131,7 +130,7 @@ function readIdxSplit(dataset: string, root: string, train: boolean, hint: strin
   }
   return tidy(() => [
     tensor(images.values, { shape: [count, 1, height, width] }),
-    aten._to_copy(tensor(labels.values), { dtype: 'int64' }) as Tensor,
+    tensor(labels.values).long(),
   ]);
 }
 

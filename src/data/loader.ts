@@ -1,6 +1,5 @@
 // DataLoader: batches of a dataset, in order or shuffled, on a device.
-import { aten } from '../ops';
-import { tensor } from '../factories';
+import { stack, tensor } from '../factories';
 import { keep, tidy } from '../scope';
 import type { Tensor } from '../tensor';
 import type { Device } from '../types';
@@ -130,8 +129,8 @@ export class DataLoader implements Iterable<Tensor[]> {
     const indices = keep(tensor(flat, { device: tensors[0].device }));
     const make = (b: number) =>
       tidy(() => {
-        const rows = aten.narrow(indices, 0, starts[b], batches[b].length) as Tensor;
-        const gathered = tensors.map((t) => aten.index_select(t, 0, rows) as Tensor);
+        const rows = indices.narrow(0, starts[b], batches[b].length);
+        const gathered = tensors.map((t) => t.indexSelect(0, rows));
         return dataset.prepare ? dataset.prepare(gathered) : gathered;
       });
     return Object.assign(make, { dispose: () => indices.dispose() });
@@ -141,7 +140,7 @@ export class DataLoader implements Iterable<Tensor[]> {
     const cached = this.onDevice;
     if (cached && cached.source.length === source.length && cached.source.every((t, i) => t === source[i])) return cached.copies;
     this.dispose();
-    const copies = source.map((t) => (this.device === undefined || t.device === this.device ? t : keep(aten._to_copy(t, { device: this.device }) as Tensor)));
+    const copies = source.map((t) => (this.device === undefined || t.device === this.device ? t : keep(t.to(this.device))));
     this.onDevice = { source, copies };
     return copies;
   }
@@ -151,8 +150,8 @@ export class DataLoader implements Iterable<Tensor[]> {
       const samples = Array.from(indices, (i) => this.dataset.get(i));
       return samples[0].map((_, field) => {
         const column = samples.map((sample) => sample[field]);
-        const batch = column.every(isTensorValue) ? (aten.stack(column, 0) as Tensor) : tensor(column as number[]);
-        return this.device === undefined ? batch : (aten._to_copy(batch, { device: this.device }) as Tensor);
+        const batch = column.every(isTensorValue) ? stack(column, 0) : tensor(column as number[]);
+        return this.device === undefined ? batch : batch.to(this.device);
       });
     });
   }
