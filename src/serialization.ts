@@ -82,12 +82,11 @@ function readTorchFile(bytes: Buffer, device?: Device): unknown {
     throw new Error('not a PyTorch file (no zip archive at the start; is it truncated or another format?)');
   }
   const entries = readZipEntries(bytes);
-  const pickle = [...entries.values()].find((e) => e.name.endsWith('data.pkl') && e.name.split('/').length === 2);
-  if (!pickle) {
-    const isScript = [...entries.keys()].some((name) => name.endsWith('/constants.pkl') || name.includes('/code/'));
-    throw new Error(isScript ? 'this is a TorchScript archive: open it with torch.jit.load' : 'no data.pkl record in the archive');
-  }
-  const prefix = pickle.name.slice(0, -'data.pkl'.length);
+  const names = [...entries.keys()];
+  if (names.some((name) => name.endsWith('/constants.pkl'))) throw new Error('this is a TorchScript archive: open it with torch.jit.load');
+  const pickle = names.find((name) => name.endsWith('data.pkl') && name.split('/').length === 2);
+  if (!pickle) throw new Error('no data.pkl record in the archive');
+  const prefix = pickle.slice(0, -'data.pkl'.length);
   const storages = new Map<string, Tensor>();
   const storage = (dtype: Dtype, key: string): Tensor => {
     let t = storages.get(key);
@@ -102,7 +101,7 @@ function readTorchFile(bytes: Buffer, device?: Device): unknown {
     }
     return t;
   };
-  const value = unpickle(readZipEntry(bytes, pickle), {
+  const value = unpickle(readZipEntry(bytes, entries.get(pickle)!), {
     findClass: (module, name) => torchGlobal(module, name),
     persistentLoad: (pid) => {
       const [kind, type, key] = pid as [string, { storageDtype?: Dtype }, string];
