@@ -7,6 +7,7 @@
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/core/jit_type.h>
 
+#include <algorithm>
 #include <cctype>
 #include <unordered_map>
 
@@ -25,7 +26,8 @@ struct Overload {
 };
 
 struct Op {
-  std::string name;
+  std::string name;       // "aten::add"
+  std::string shortName;  // "add", as errors name it
   std::vector<Overload> overloads;
 };
 
@@ -83,7 +85,7 @@ Napi::Value opId(const Napi::CallbackInfo& info) {
   std::stable_sort(names.begin(), names.end(), [](const auto& a, const auto& b) {
     return overloadRank(a.overload_name) < overloadRank(b.overload_name);
   });
-  Op op{name, {}};
+  Op op{name, name.substr(name.find("::") + 2), {}};
   for (const auto& opName : names) {
     if (only != "*" && opName.overload_name != only) continue;
     auto handle = c10::Dispatcher::singleton().findOp(opName);
@@ -104,217 +106,296 @@ Napi::Value opId(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, id);
 }
 
-bool isInteger(const Napi::Value& v) {
-  if (!v.IsNumber()) return false;
-  double d = v.As<Napi::Number>().DoubleValue();
-  return d == static_cast<double>(static_cast<int64_t>(d));
+// ---- reading the JS arguments -----------------------------------------------------------------
+// Each argument is read from JS once, into a JsValue (its kind, its number, its tensor); matching
+// overloads then runs in C++ alone, and only the chosen overload's arguments are converted.
+
+enum class Kind : uint8_t { None, Bool, Int, Float, String, Tensor, Disposed, List, Other };
+
+struct JsValue {
+  Napi::Value value;
+  Kind kind = Kind::Other;
+  bool undefined = false;             // None given as undefined: the parameter's default
+  double number = 0;                  // Bool, Int, Float
+  const at::Tensor* tensor = nullptr;  // Tensor
+  std::string text;                   // String
+  std::vector<JsValue> items;         // List (one level: no ATen schema nests lists)
+};
+
+// The key `_h` as a JS string made once (held in an array, since N-API 8 references only hold
+// objects): reading a property by a ready key skips making and interning the name on every read.
+Napi::Reference<Napi::Array>& keyHolder() {
+  static Napi::Reference<Napi::Array> holder;
+  return holder;
 }
 
-at::Scalar toScalar(const Napi::Value& v) {
-  if (v.IsBoolean()) return at::Scalar(v.As<Napi::Boolean>().Value());
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (isInteger(v)) return at::Scalar(static_cast<int64_t>(d));
-  return at::Scalar(d);
-}
+Napi::Value handleKey() { return keyHolder().Value().Get(0u); }
 
-// A number standing for a tensor becomes a 0-dim "wrapped number", so type promotion treats it as
-// Python does (a float tensor times 2 stays float32).
-at::Tensor wrappedNumber(const Napi::Value& v) {
-  at::Tensor t = at::scalar_to_tensor(toScalar(v));
-  t.unsafeGetTensorImpl()->set_wrapped_number(true);
-  return t;
-}
+bool isIntegral(double d) { return d == static_cast<double>(static_cast<int64_t>(d)); }
 
-bool convert(Napi::Env env, const Napi::Value& v, const c10::TypePtr& type, const c10::Argument& arg, bool lenient,
-             c10::IValue& out);
-
-bool convertList(Napi::Env env, const Napi::Value& v, const c10::ListTypePtr& type, const c10::Argument& arg,
-                 bool lenient, c10::IValue& out) {
-  const auto& elem = type->getElementType();
-  auto kind = elem->kind();
-  if (kind == c10::TypeKind::SymIntType) kind = c10::TypeKind::IntType;  // concrete ints are valid SymInts
-  if (kind == c10::TypeKind::IntType) {
-    if (isInteger(v) && arg.N()) {  // int[2] given as one int repeats it, as in TorchScript
-      out = std::vector<int64_t>(*arg.N(), static_cast<int64_t>(v.As<Napi::Number>().DoubleValue()));
-      return true;
+JsValue readValue(Napi::Env env, Napi::Value v, const Napi::Value& key, bool nested = false) {
+  JsValue out;
+  out.value = v;
+  switch (v.Type()) {
+    case napi_undefined:
+      out.undefined = true;
+      out.kind = Kind::None;
+      break;
+    case napi_null:
+      out.kind = Kind::None;
+      break;
+    case napi_boolean:
+      out.kind = Kind::Bool;
+      out.number = v.As<Napi::Boolean>().Value() ? 1 : 0;
+      break;
+    case napi_number:
+      out.number = v.As<Napi::Number>().DoubleValue();
+      out.kind = isIntegral(out.number) ? Kind::Int : Kind::Float;
+      break;
+    case napi_string:
+      out.kind = Kind::String;
+      out.text = v.As<Napi::String>().Utf8Value();
+      break;
+    case napi_object: {
+      if (v.IsArray()) {
+        out.kind = Kind::List;
+        if (nested) break;
+        auto array = v.As<Napi::Array>();
+        const uint32_t n = array.Length();
+        out.items.reserve(n);
+        for (uint32_t i = 0; i < n; i++) out.items.push_back(readValue(env, array.Get(i), key, true));
+        break;
+      }
+      Napi::Value handle = v.As<Napi::Object>().Get(key);
+      if (!handle.IsNumber()) break;
+      try {
+        out.tensor = &unwrap(env, handle);
+        out.kind = Kind::Tensor;
+      } catch (const Napi::Error&) {
+        out.kind = Kind::Disposed;  // reported, with the parameter's name, if an overload takes it
+      }
+      break;
     }
-    if (isInteger(v) && arg.name() == "dim") {  // dim lists take a single dim, as in Python
-      out = std::vector<int64_t>{static_cast<int64_t>(v.As<Napi::Number>().DoubleValue())};
-      return true;
-    }
+    default:
+      break;
   }
-  if (!v.IsArray()) return false;
-  auto array = v.As<Napi::Array>();
-  const uint32_t n = array.Length();
+  return out;
+}
+
+struct Kwarg {
+  std::string name;
+  JsValue value;
+};
+
+// Options set to undefined count as not given.
+std::vector<Kwarg> readKwargs(Napi::Env env, const Napi::Object& object, const Napi::Value& key) {
+  std::vector<Kwarg> out;
+  auto names = object.GetPropertyNames();
+  for (uint32_t i = 0; i < names.Length(); i++) {
+    Napi::Value name = names.Get(i);
+    Napi::Value value = object.Get(name);
+    if (!value.IsUndefined()) out.push_back({name.As<Napi::String>().Utf8Value(), readValue(env, value, key)});
+  }
+  return out;
+}
+
+// ---- matching an overload -------------------------------------------------------------------------
+
+bool allItems(const JsValue& v, std::initializer_list<Kind> kinds) {
+  if (v.kind != Kind::List) return false;
+  for (const auto& item : v.items)
+    if (std::find(kinds.begin(), kinds.end(), item.kind) == kinds.end()) return false;
+  return true;
+}
+
+bool isTensorKind(Kind k) { return k == Kind::Tensor || k == Kind::Disposed; }
+bool isNumberKind(Kind k) { return k == Kind::Bool || k == Kind::Int || k == Kind::Float; }
+
+bool fitsList(const JsValue& v, const c10::ListTypePtr& type, const c10::Argument& arg) {
+  auto kind = type->getElementType()->kind();
   switch (kind) {
-    case c10::TypeKind::IntType: {
-      std::vector<int64_t> values(n);
-      for (uint32_t i = 0; i < n; i++) {
-        Napi::Value item = array.Get(i);
-        if (!isInteger(item)) return false;
-        values[i] = static_cast<int64_t>(item.As<Napi::Number>().DoubleValue());
-      }
-      out = std::move(values);
-      return true;
-    }
-    case c10::TypeKind::FloatType: {
-      std::vector<double> values(n);
-      for (uint32_t i = 0; i < n; i++) {
-        Napi::Value item = array.Get(i);
-        if (!item.IsNumber()) return false;
-        values[i] = item.As<Napi::Number>().DoubleValue();
-      }
-      out = std::move(values);
-      return true;
-    }
-    case c10::TypeKind::BoolType: {
-      c10::List<bool> values;
-      for (uint32_t i = 0; i < n; i++) {
-        Napi::Value item = array.Get(i);
-        if (!item.IsBoolean()) return false;
-        values.push_back(item.As<Napi::Boolean>().Value());
-      }
-      out = std::move(values);
-      return true;
-    }
-    case c10::TypeKind::TensorType: {
-      std::vector<at::Tensor> values;
-      values.reserve(n);
-      for (uint32_t i = 0; i < n; i++) {
-        Napi::Value item = array.Get(i);
-        if (!isTensorLike(item)) return false;
-        values.push_back(unwrap(env, item, arg.name().c_str()));
-      }
-      out = std::move(values);
-      return true;
-    }
-    case c10::TypeKind::OptionalType: {
-      if (elem->cast<c10::OptionalType>()->getElementType()->kind() != c10::TypeKind::TensorType) return false;
-      c10::List<c10::optional<at::Tensor>> values;
-      for (uint32_t i = 0; i < n; i++) {
-        Napi::Value item = array.Get(i);
-        if (item.IsNull() || item.IsUndefined()) values.push_back(c10::nullopt);
-        else if (isTensorLike(item)) values.push_back(unwrap(env, item, arg.name().c_str()));
-        else return false;
-      }
-      out = std::move(values);
-      return true;
-    }
+    case c10::TypeKind::IntType:
+    case c10::TypeKind::SymIntType:
+      // int[2] given as one int repeats it, as in TorchScript; dim lists take a single dim, as in Python.
+      if (v.kind == Kind::Int && (arg.N() || arg.name() == "dim")) return true;
+      return allItems(v, {Kind::Int});
+    case c10::TypeKind::FloatType:
+      return allItems(v, {Kind::Int, Kind::Float});
+    case c10::TypeKind::BoolType:
+      return allItems(v, {Kind::Bool});
+    case c10::TypeKind::TensorType:
+      return allItems(v, {Kind::Tensor, Kind::Disposed});
+    case c10::TypeKind::OptionalType:
+      if (type->getElementType()->cast<c10::OptionalType>()->getElementType()->kind() != c10::TypeKind::TensorType) return false;
+      return allItems(v, {Kind::Tensor, Kind::Disposed, Kind::None});
     default:
       return false;
   }
 }
 
-bool convert(Napi::Env env, const Napi::Value& v, const c10::TypePtr& type, const c10::Argument& arg, bool lenient,
-             c10::IValue& out) {
+bool fits(const JsValue& v, const c10::TypePtr& type, const c10::Argument& arg, bool lenient) {
   switch (type->kind()) {
     case c10::TypeKind::OptionalType:
-      if (v.IsUndefined() || v.IsNull()) {
-        out = c10::IValue();
-        return true;
-      }
-      return convert(env, v, type->cast<c10::OptionalType>()->getElementType(), arg, lenient, out);
+      return v.kind == Kind::None || fits(v, type->cast<c10::OptionalType>()->getElementType(), arg, lenient);
     case c10::TypeKind::TensorType:
-      if (isTensorLike(v)) {
-        out = unwrap(env, v, arg.name().c_str());
-        return true;
-      }
-      if (lenient && (v.IsNumber() || v.IsBoolean())) {
-        out = wrappedNumber(v);
-        return true;
-      }
-      return false;
+      return isTensorKind(v.kind) || (lenient && isNumberKind(v.kind));
     case c10::TypeKind::IntType:
     case c10::TypeKind::SymIntType:  // concrete ints are valid SymInts
-      if (!isInteger(v)) return false;
-      out = static_cast<int64_t>(v.As<Napi::Number>().DoubleValue());
-      return true;
+      return v.kind == Kind::Int;
     case c10::TypeKind::FloatType:
-      if (!v.IsNumber()) return false;
-      out = v.As<Napi::Number>().DoubleValue();
-      return true;
+      return v.kind == Kind::Int || v.kind == Kind::Float;
     case c10::TypeKind::BoolType:
-      if (!v.IsBoolean()) return false;
-      out = v.As<Napi::Boolean>().Value();
-      return true;
+      return v.kind == Kind::Bool;
     case c10::TypeKind::NumberType:
-      if (!v.IsNumber() && !v.IsBoolean()) return false;
-      out = toScalar(v);
-      return true;
+      return isNumberKind(v.kind);
     case c10::TypeKind::StringType:
-      if (!v.IsString()) return false;
-      out = v.As<Napi::String>().Utf8Value();
-      return true;
-    case c10::TypeKind::ScalarTypeType:
-      if (!v.IsString()) return false;
-      out = static_cast<int64_t>(parseDtype(env, v));
-      return true;
+    case c10::TypeKind::ScalarTypeType:  // parsed on conversion: an unknown dtype is an error, not a mismatch
     case c10::TypeKind::DeviceObjType:
-      if (!v.IsString()) return false;
-      out = parseDevice(env, v);
-      return true;
+      return v.kind == Kind::String;
     case c10::TypeKind::LayoutType:
-      if (!v.IsString() || v.As<Napi::String>().Utf8Value() != "strided") return false;
-      out = static_cast<int64_t>(at::kStrided);
-      return true;
-    case c10::TypeKind::MemoryFormatType: {
-      if (!v.IsString()) return false;
-      std::string name = v.As<Napi::String>().Utf8Value();
-      if (name == "contiguous_format" || name == "contiguousFormat") out = static_cast<int64_t>(at::MemoryFormat::Contiguous);
-      else if (name == "channels_last" || name == "channelsLast") out = static_cast<int64_t>(at::MemoryFormat::ChannelsLast);
-      else if (name == "preserve_format" || name == "preserveFormat") out = static_cast<int64_t>(at::MemoryFormat::Preserve);
-      else return false;
-      return true;
-    }
+      return v.kind == Kind::String && v.text == "strided";
+    case c10::TypeKind::MemoryFormatType:
+      return v.kind == Kind::String && (v.text == "contiguous_format" || v.text == "contiguousFormat" ||
+                                        v.text == "channels_last" || v.text == "channelsLast" ||
+                                        v.text == "preserve_format" || v.text == "preserveFormat");
     case c10::TypeKind::ListType:
-      return convertList(env, v, type->cast<c10::ListType>(), arg, lenient, out);
+      return fitsList(v, type->cast<c10::ListType>(), arg);
     default:  // Generators, Dimnames, Storages...: only their defaults are usable from JS.
       return false;
   }
 }
 
-bool isKwargs(const Napi::Value& v) {
-  if (!v.IsObject() || v.IsArray() || isTensorLike(v) || v.IsTypedArray()) return false;
-  return true;
+const JsValue* findKwarg(const std::vector<Kwarg>& kwargs, const Param& param) {
+  for (const auto& kwarg : kwargs)
+    if (kwarg.name == param.camelName || kwarg.name == param.arg->name()) return &kwarg.value;
+  return nullptr;
 }
 
-// Fills `stack` for one overload; false when the JS values do not fit its schema.
-bool bindArgs(Napi::Env env, const Overload& overload, const Napi::Array& args, const Napi::Object* kwargs,
-          size_t definedKwargs, bool lenient, std::vector<c10::IValue>& stack) {
-  const uint32_t given = args.Length();
-  if (given > overload.positional) return false;
+// The JS value for each of the overload's parameters (null: the schema's default), or false when
+// the arguments do not fit it. Every option given must belong to this overload.
+bool bind(const Overload& overload, const std::vector<JsValue>& args, const std::vector<Kwarg>& kwargs, bool lenient,
+          std::vector<const JsValue*>& chosen) {
+  if (args.size() > overload.positional) return false;
+  chosen.assign(overload.params.size(), nullptr);
   size_t usedKwargs = 0;
-  stack.clear();
-  stack.reserve(overload.params.size());
   for (size_t i = 0; i < overload.params.size(); i++) {
-    const auto& param = overload.params[i];
-    const c10::Argument& arg = *param.arg;
-    Napi::Value value = env.Undefined();
-    bool present = false;
-    if (i < given) {
-      value = args.Get(static_cast<uint32_t>(i));
-      present = true;
-    } else if (kwargs) {
-      if (kwargs->HasOwnProperty(param.camelName)) {
-        value = kwargs->Get(param.camelName);
-        present = true;
-      } else if (param.camelName != arg.name() && kwargs->HasOwnProperty(arg.name())) {
-        value = kwargs->Get(arg.name());
-        present = true;
-      }
-      if (present && !value.IsUndefined()) usedKwargs++;
+    const Param& param = overload.params[i];
+    const JsValue* value = nullptr;
+    if (i < args.size()) {
+      value = &args[i];
+    } else if (!kwargs.empty() && (value = findKwarg(kwargs, param))) {
+      usedKwargs++;
     }
-    if (!present || (value.IsUndefined() && arg.default_value())) {
-      if (!arg.default_value()) return false;
-      stack.push_back(*arg.default_value());
+    const bool missing = value == nullptr || (value->undefined && param.arg->default_value());
+    if (missing) {
+      if (!param.arg->default_value()) return false;
       continue;
     }
-    c10::IValue converted;
-    if (!convert(env, value, arg.real_type(), arg, lenient, converted)) return false;
-    stack.push_back(std::move(converted));
+    if (!fits(*value, param.arg->real_type(), *param.arg, lenient)) return false;
+    chosen[i] = value;
   }
-  // Every option given must belong to this overload (options set to undefined count as not given).
-  return usedKwargs == definedKwargs;
+  return usedKwargs == kwargs.size();
+}
+
+// ---- converting the chosen arguments ----------------------------------------------------------------
+
+at::Scalar toScalar(const JsValue& v) {
+  if (v.kind == Kind::Bool) return at::Scalar(v.number != 0);
+  if (v.kind == Kind::Int) return at::Scalar(static_cast<int64_t>(v.number));
+  return at::Scalar(v.number);
+}
+
+// A number standing for a tensor becomes a 0-dim "wrapped number", so type promotion treats it as
+// Python does (a float tensor times 2 stays float32).
+at::Tensor wrappedNumber(const JsValue& v) {
+  at::Tensor t = at::scalar_to_tensor(toScalar(v));
+  t.unsafeGetTensorImpl()->set_wrapped_number(true);
+  return t;
+}
+
+[[noreturn]] void disposedError(Napi::Env env, const std::string& op, const c10::Argument& arg) {
+  throwError(env, op + ": " + arg.name() + " has been disposed and cannot be used");
+}
+
+const at::Tensor& tensorOf(Napi::Env env, const JsValue& v, const std::string& op, const c10::Argument& arg) {
+  if (v.kind == Kind::Disposed) disposedError(env, op, arg);
+  return *v.tensor;
+}
+
+c10::IValue convertList(Napi::Env env, const JsValue& v, const c10::ListTypePtr& type, const c10::Argument& arg,
+                        const std::string& op) {
+  auto kind = type->getElementType()->kind();
+  if (kind == c10::TypeKind::SymIntType) kind = c10::TypeKind::IntType;
+  switch (kind) {
+    case c10::TypeKind::IntType: {
+      if (v.kind == Kind::Int) return std::vector<int64_t>(arg.N() ? *arg.N() : 1, static_cast<int64_t>(v.number));
+      std::vector<int64_t> values;
+      values.reserve(v.items.size());
+      for (const auto& item : v.items) values.push_back(static_cast<int64_t>(item.number));
+      return values;
+    }
+    case c10::TypeKind::FloatType: {
+      std::vector<double> values;
+      values.reserve(v.items.size());
+      for (const auto& item : v.items) values.push_back(item.number);
+      return values;
+    }
+    case c10::TypeKind::BoolType: {
+      c10::List<bool> values;
+      for (const auto& item : v.items) values.push_back(item.number != 0);
+      return values;
+    }
+    case c10::TypeKind::TensorType: {
+      std::vector<at::Tensor> values;
+      values.reserve(v.items.size());
+      for (const auto& item : v.items) values.push_back(tensorOf(env, item, op, arg));
+      return values;
+    }
+    default: {  // Tensor?[]
+      c10::List<c10::optional<at::Tensor>> values;
+      for (const auto& item : v.items) {
+        if (item.kind == Kind::None) values.push_back(c10::nullopt);
+        else values.push_back(tensorOf(env, item, op, arg));
+      }
+      return values;
+    }
+  }
+}
+
+// Converts a value that fits `type` (see fits) into the IValue the operator takes.
+c10::IValue convert(Napi::Env env, const JsValue& v, const c10::TypePtr& type, const c10::Argument& arg,
+                    const std::string& op) {
+  switch (type->kind()) {
+    case c10::TypeKind::OptionalType:
+      if (v.kind == Kind::None) return c10::IValue();
+      return convert(env, v, type->cast<c10::OptionalType>()->getElementType(), arg, op);
+    case c10::TypeKind::TensorType:
+      if (isNumberKind(v.kind)) return wrappedNumber(v);
+      return tensorOf(env, v, op, arg);
+    case c10::TypeKind::IntType:
+    case c10::TypeKind::SymIntType:
+      return static_cast<int64_t>(v.number);
+    case c10::TypeKind::FloatType:
+      return v.number;
+    case c10::TypeKind::BoolType:
+      return v.number != 0;
+    case c10::TypeKind::NumberType:
+      return toScalar(v);
+    case c10::TypeKind::StringType:
+      return v.text;
+    case c10::TypeKind::ScalarTypeType:
+      return static_cast<int64_t>(parseDtype(env, v.value));
+    case c10::TypeKind::DeviceObjType:
+      return parseDevice(env, v.value);
+    case c10::TypeKind::LayoutType:
+      return static_cast<int64_t>(at::kStrided);
+    case c10::TypeKind::MemoryFormatType:
+      if (v.text == "channels_last" || v.text == "channelsLast") return static_cast<int64_t>(at::MemoryFormat::ChannelsLast);
+      if (v.text == "preserve_format" || v.text == "preserveFormat") return static_cast<int64_t>(at::MemoryFormat::Preserve);
+      return static_cast<int64_t>(at::MemoryFormat::Contiguous);
+    default:  // ListType: the only other kind fits() accepts
+      return convertList(env, v, type->cast<c10::ListType>(), arg, op);
+  }
 }
 
 // JS's Tensor factory (setTensorFactory): generic results come back as Tensor objects, since a
@@ -327,6 +408,7 @@ Napi::FunctionReference& tensorFactory() {
 Napi::Value setTensorFactory(const Napi::CallbackInfo& info) {
   if (!info[0].IsFunction()) throwTypeError(info.Env(), "setTensorFactory takes a function");
   tensorFactory() = Napi::Persistent(info[0].As<Napi::Function>());
+  tensorFactory().SuppressDestruct();
   return info.Env().Undefined();
 }
 
@@ -363,25 +445,34 @@ Napi::Value fromIValue(Napi::Env env, const c10::IValue& v) {
   throwError(env, std::string("cannot return a value of type ") + v.tagKind() + " to JS");
 }
 
-std::string describe(Napi::Env env, const Napi::Value& v) {
-  if (isTensorLike(v)) {
-    const at::Tensor& t = unwrap(env, v);
-    return std::string("Tensor(") + dtypeName(t.scalar_type()) + ", " + shapeString(t.sizes()) + ")";
+std::string describe(const JsValue& v) {
+  switch (v.kind) {
+    case Kind::Tensor:
+      return std::string("Tensor(") + dtypeName(v.tensor->scalar_type()) + ", " + shapeString(v.tensor->sizes()) + ")";
+    case Kind::Disposed:
+      return "Tensor(disposed)";
+    case Kind::None:
+      return v.undefined ? "undefined" : "null";
+    case Kind::String:
+      return "'" + v.text + "'";
+    case Kind::List: {
+      std::string out = "[";
+      for (size_t i = 0; i < v.items.size(); i++) out += (i ? ", " : "") + describe(v.items[i]);
+      return out + "]";
+    }
+    case Kind::Other:
+      return v.value.IsFunction() ? "a function" : "an object";
+    default:
+      return v.value.ToString().Utf8Value();
   }
-  if (v.IsArray()) return "array";
-  if (v.IsNull() || v.IsUndefined()) return "None";
-  return v.ToString().Utf8Value();
 }
 
-[[noreturn]] void noMatch(Napi::Env env, const Op& op, const Napi::Array& args, const Napi::Object* kwargs) {
-  std::string message = op.name + ": no overload accepts (";
-  for (uint32_t i = 0; i < args.Length(); i++) message += (i ? ", " : "") + describe(env, args.Get(i));
-  if (kwargs) {
-    auto names = kwargs->GetPropertyNames();
-    for (uint32_t i = 0; i < names.Length(); i++)
-      message += (args.Length() + i ? ", " : "") + names.Get(i).ToString().Utf8Value() + "=" +
-                 describe(env, kwargs->Get(names.Get(i)));
-  }
+[[noreturn]] void noMatch(Napi::Env env, const Op& op, const std::string& name, const std::vector<JsValue>& args,
+                          const std::vector<Kwarg>& kwargs) {
+  std::string message = name + ": no overload accepts (";
+  for (size_t i = 0; i < args.size(); i++) message += (i ? ", " : "") + describe(args[i]);
+  for (size_t i = 0; i < kwargs.size(); i++)
+    message += (args.size() + i ? ", " : "") + kwargs[i].name + "=" + describe(kwargs[i].value);
   message += "); candidates:";
   for (const auto& overload : op.overloads) message += "\n  " + c10::toString(overload.handle.schema());
   throwTypeError(env, message);
@@ -401,41 +492,54 @@ Napi::Value returnResults(Napi::Env env, const std::vector<c10::IValue>& stack, 
   return array;
 }
 
+bool isKwargs(const JsValue& v) { return v.kind == Kind::Other && !v.value.IsTypedArray(); }
+
+// The first overload the arguments fit, in order: exact JS types first, then numbers standing for
+// tensors. Most ops match their first or second overload, and matching reads no JS.
+const Overload* choose(const Op& op, const std::vector<JsValue>& args, const std::vector<Kwarg>& kwargs,
+                       std::vector<const JsValue*>& chosen) {
+  for (bool lenient : {false, true})
+    for (const auto& overload : op.overloads)
+      if (bind(overload, args, kwargs, lenient, chosen)) return &overload;
+  return nullptr;
+}
+
 // callOp(id, args[], kwargs?, results?) -> the op's result(s)
 Napi::Value callOp(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int id = argInt(info, 0, "operator id");
   if (id < 0 || static_cast<size_t>(id) >= ops().size()) throwError(env, "invalid operator id");
   const Op& op = ops()[id];
-  if (!info[1].IsArray()) throwTypeError(env, op.name + ": arguments must be an array");
-  auto args = info[1].As<Napi::Array>();
-  Napi::Object kwargsObject;
-  const Napi::Object* kwargs = nullptr;
-  if (info.Length() > 2 && isKwargs(info[2])) {
-    kwargsObject = info[2].As<Napi::Object>();
-    kwargs = &kwargsObject;
+  const std::string& name = op.shortName;
+  if (!info[1].IsArray()) throwTypeError(env, name + ": arguments must be an array");
+  auto array = info[1].As<Napi::Array>();
+  const Napi::Value key = handleKey();
+  std::vector<JsValue> args;
+  args.reserve(array.Length());
+  for (uint32_t i = 0; i < array.Length(); i++) args.push_back(readValue(env, array.Get(i), key));
+  std::vector<Kwarg> kwargs;
+  if (info.Length() > 2 && info[2].IsObject()) {
+    JsValue options = readValue(env, info[2], key, true);
+    if (isKwargs(options)) kwargs = readKwargs(env, info[2].As<Napi::Object>(), key);
   }
   const Results mode = info.Length() > 3 && info[3].IsNumber() ? static_cast<Results>(info[3].As<Napi::Number>().Int32Value())
                                                                : Results::Values;
-  size_t definedKwargs = 0;
-  if (kwargs) {
-    auto names = kwargs->GetPropertyNames();
-    for (uint32_t i = 0; i < names.Length(); i++)
-      if (!kwargs->Get(names.Get(i)).IsUndefined()) definedKwargs++;
-  }
+  std::vector<const JsValue*> chosen;
+  const Overload* overload = choose(op, args, kwargs, chosen);
+  if (!overload) noMatch(env, op, name, args, kwargs);
   std::vector<c10::IValue> stack;
-  for (bool lenient : {false, true}) {
-    for (const auto& overload : op.overloads) {
-      if (!bindArgs(env, overload, args, kwargs, definedKwargs, lenient, stack)) continue;
-      try {
-        overload.handle.callBoxed(&stack);
-      } catch (const std::exception& e) {
-        throwFrom(env, op.name.substr(op.name.find("::") + 2), e);
-      }
-      return returnResults(env, stack, mode);
-    }
+  stack.reserve(overload->params.size());
+  for (size_t i = 0; i < overload->params.size(); i++) {
+    const c10::Argument& arg = *overload->params[i].arg;
+    if (chosen[i]) stack.push_back(convert(env, *chosen[i], arg.real_type(), arg, name));
+    else stack.push_back(*arg.default_value());
   }
-  noMatch(env, op, args, kwargs);
+  try {
+    overload->handle.callBoxed(&stack);
+  } catch (const std::exception& e) {
+    throwFrom(env, name, e);
+  }
+  return returnResults(env, stack, mode);
 }
 
 // Every overload's schema, for error messages and docs: schemas("add") -> string[]
@@ -455,6 +559,10 @@ Napi::Value schemas(const Napi::CallbackInfo& info) {
 }
 
 void init(Napi::Env env, Napi::Object exports) {
+  auto holder = Napi::Array::New(env, 1);
+  holder.Set(0u, Napi::String::New(env, "_h"));
+  keyHolder() = Napi::Persistent(holder);
+  keyHolder().SuppressDestruct();  // lives as long as the process; no napi call after the env is gone
   define(env, exports, "opId", opId);
   define(env, exports, "callOp", callOp);
   define(env, exports, "schemas", schemas);

@@ -124,7 +124,7 @@ export function leakyRelu(input: Tensor, negativeSlope: number | { negativeSlope
 
 /** GELU, exact (`approximate: 'none'`, the default) or its tanh approximation. */
 export function gelu(input: Tensor, options: { approximate?: 'none' | 'tanh' } = {}): Tensor {
-  return tensorOp('gelu', [input], { approximate: options.approximate ?? 'none' });
+  return options.approximate === undefined ? tensorOp('gelu', [input]) : tensorOp('gelu', [input], { approximate: options.approximate });
 }
 
 export function sigmoid(input: Tensor): Tensor {
@@ -142,13 +142,13 @@ function dimOf(dim: number | { dim: number; dtype?: Dtype }): { dim: number; dty
 /** Softmax along `dim`: `softmax(x, 1)` or `softmax(x, { dim: 1, dtype })`. */
 export function softmax(input: Tensor, dim: number | { dim: number; dtype?: Dtype }): Tensor {
   const { dim: d, dtype } = dimOf(dim);
-  return tensorOp('softmax', [input, d], { dtype });
+  return tensorOp('softmax', [input, d, dtype ?? null]);
 }
 
 /** Log-softmax along `dim`, computed stably in one op. */
 export function logSoftmax(input: Tensor, dim: number | { dim: number; dtype?: Dtype }): Tensor {
   const { dim: d, dtype } = dimOf(dim);
-  return tensorOp('log_softmax', [input, d], { dtype });
+  return tensorOp('log_softmax', [input, d, dtype ?? null]);
 }
 
 /** `x / max(||x||_p, eps)` along `dim` (default p = 2, dim = 1), PyTorch's formula exactly. */
@@ -222,10 +222,14 @@ export function klDiv(
 ): Tensor {
   const { reduction = 'mean', logTarget = false } = options;
   if (reduction === 'batchmean') {
-    const total = tensorOp('kl_div', [input, target, reductionEnum('sum')], { logTarget });
+    const total = klDivOp(input, target, 'sum', logTarget);
     return input.ndim === 0 ? total : total.div(input.shape[0]);
   }
-  return tensorOp('kl_div', [input, target, reductionEnum(reduction)], { logTarget });
+  return klDivOp(input, target, reduction, logTarget);
+}
+
+function klDivOp(input: Tensor, target: Tensor, reduction: Reduction, logTarget: boolean): Tensor {
+  return tensorOp('kl_div', [input, target, reductionEnum(reduction)], logTarget ? { logTarget } : undefined);
 }
 
 /** Binary cross entropy on logits (stable), with optional `weight` and `posWeight`. */

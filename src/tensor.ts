@@ -117,9 +117,20 @@ function sizeArgs(args: (number | number[])[]): number[] {
 
 const asList = (dims: number | number[]): number[] => (Array.isArray(dims) ? dims : [dims]);
 
-// `(dim?, options?)` or `(options)` of reductions, as the schema's keyword arguments.
-function reduceArgs(dim?: number | number[] | ReduceOptions, options?: ReduceOptions): ReduceOptions {
+// `(dim?, options?)` or `(options)` of reductions, merged into one options object.
+type DimOptions = ReduceOptions & VarianceOptions;
+function reduceArgs(dim?: number | number[] | DimOptions, options?: DimOptions): DimOptions {
   return typeof dim === 'object' && !Array.isArray(dim) ? dim : { ...options, dim: dim ?? options?.dim };
+}
+
+// Keyword arguments are read by name on the native side, so they are passed only when given.
+const dtypeOption = (dtype?: Dtype) => (dtype === undefined ? undefined : { dtype });
+
+// A reduction over all elements, or over `dim` (the `.dim` overloads), positionally.
+function reduction(name: string, self: Tensor, options: ReduceOptions, asDimList = true): Tensor {
+  const { dim, keepdim, dtype } = options;
+  if (dim === undefined) return tensorOp(name, [self], dtypeOption(dtype));
+  return tensorOp(name, [self, asDimList ? asList(dim) : dim, keepdim ?? false], dtypeOption(dtype));
 }
 
 function isDtype(name: string): name is Dtype {
@@ -476,38 +487,38 @@ export class Tensor {
 
   /** True if every element (or every along `dim`) is non-zero. */
   all(dim?: number | { dim?: number; keepdim?: boolean }): Tensor {
-    return tensorOp('all', [this], reduceArgs(dim));
+    return reduction('all', this, reduceArgs(dim), false);
   }
 
   /** True if any element (or any along `dim`) is non-zero. */
   any(dim?: number | { dim?: number; keepdim?: boolean }): Tensor {
-    return tensorOp('any', [this], reduceArgs(dim));
+    return reduction('any', this, reduceArgs(dim), false);
   }
 
   // ---- reductions -------------------------------------------------------------------------------
 
   /** Sum of all elements, or along `dim`: `sum()`, `sum(1)`, `sum({ dim: [0, 1], keepdim: true })`. */
   sum(dim?: number | number[] | ReduceOptions, options?: ReduceOptions): Tensor {
-    return tensorOp('sum', [this], reduceArgs(dim, options));
+    return reduction('sum', this, reduceArgs(dim, options));
   }
 
   /** Mean of all elements, or along `dim` (same arguments as `sum`). */
   mean(dim?: number | number[] | ReduceOptions, options?: ReduceOptions): Tensor {
-    return tensorOp('mean', [this], reduceArgs(dim, options));
+    return reduction('mean', this, reduceArgs(dim, options));
   }
 
   prod(dim?: number | ReduceOptions, options?: ReduceOptions): Tensor {
-    return tensorOp('prod', [this], reduceArgs(dim, options));
+    return reduction('prod', this, reduceArgs(dim, options), false);
   }
 
   /** Standard deviation; `unbiased` (default true) divides by N - 1, or give `correction`. */
   std(dim?: number | number[] | VarianceOptions, options?: VarianceOptions): Tensor {
-    return tensorOp('std', [this], reduceArgs(dim, options));
+    return variance('std', this, reduceArgs(dim, options));
   }
 
   /** Variance; same arguments as `std`. */
   var(dim?: number | number[] | VarianceOptions, options?: VarianceOptions): Tensor {
-    return tensorOp('var', [this], reduceArgs(dim, options));
+    return variance('var', this, reduceArgs(dim, options));
   }
 
   /** The p-norm (default `'fro'`, the 2-norm of all elements) of all elements, or along `dim`. */
@@ -517,11 +528,11 @@ export class Tensor {
   }
 
   logsumexp(dim: number | number[], options: { keepdim?: boolean } = {}): Tensor {
-    return tensorOp('logsumexp', [this, asList(dim)], options);
+    return tensorOp('logsumexp', [this, asList(dim), options.keepdim ?? false]);
   }
 
   cumsum(dim: number, options: { dtype?: Dtype } = {}): Tensor {
-    return tensorOp('cumsum', [this, dim], options);
+    return tensorOp('cumsum', [this, dim], dtypeOption(options.dtype));
   }
 
   /**
@@ -551,35 +562,38 @@ export class Tensor {
     if (dim === undefined) return tensorOp(name, [this]);
     if (dim instanceof Tensor) return tensorOp(name, [this, dim]);
     const { dim: d, keepdim } = reduceArgs(dim, options);
-    return valuesIndices(tensorsOp(name, [this, d], { keepdim }));
+    return valuesIndices(tensorsOp(name, [this, d, keepdim ?? false]));
   }
 
   /** Index of the largest element (of the flattened tensor, or along `dim`). */
   argmax(dim?: number | { dim?: number; keepdim?: boolean }, options?: { keepdim?: boolean }): Tensor {
-    return tensorOp('argmax', [this], reduceArgs(dim, options));
+    const { dim: d, keepdim } = reduceArgs(dim, options);
+    return tensorOp('argmax', [this, d ?? null, keepdim ?? false]);
   }
 
   /** Index of the smallest element (of the flattened tensor, or along `dim`). */
   argmin(dim?: number | { dim?: number; keepdim?: boolean }, options?: { keepdim?: boolean }): Tensor {
-    return tensorOp('argmin', [this], reduceArgs(dim, options));
+    const { dim: d, keepdim } = reduceArgs(dim, options);
+    return tensorOp('argmin', [this, d ?? null, keepdim ?? false]);
   }
 
   /** The `k` largest (or smallest) elements along `dim` (default last): `{ values, indices }`. */
   topk(k: number, options: { dim?: number; largest?: boolean; sorted?: boolean } = {}): ValuesIndices {
-    return valuesIndices(tensorsOp('topk', [this, k], options));
+    const { dim = -1, largest = true, sorted = true } = options;
+    return valuesIndices(tensorsOp('topk', [this, k, dim, largest, sorted]));
   }
 
   /** Sorted along `dim` (default last): `{ values, indices }`. */
   sort(options: { dim?: number; descending?: boolean } = {}): ValuesIndices {
-    return valuesIndices(tensorsOp('sort', [this], options));
+    return valuesIndices(tensorsOp('sort', [this, options.dim ?? -1, options.descending ?? false]));
   }
 
   softmax(dim: number, options: { dtype?: Dtype } = {}): Tensor {
-    return tensorOp('softmax', [this, dim], options);
+    return tensorOp('softmax', [this, dim, options.dtype ?? null]);
   }
 
   logSoftmax(dim: number, options: { dtype?: Dtype } = {}): Tensor {
-    return tensorOp('log_softmax', [this, dim], options);
+    return tensorOp('log_softmax', [this, dim, options.dtype ?? null]);
   }
 
   // ---- shapes and views -------------------------------------------------------------------------
@@ -859,7 +873,7 @@ export class Tensor {
    */
   to(target: Device | Dtype | Tensor | { device?: Device; dtype?: Dtype; nonBlocking?: boolean; copy?: boolean }): Tensor {
     if (target instanceof Tensor) return tensorOp('to', [this, target]);
-    if (typeof target === 'string') return tensorOp('to', [this], isDtype(target) ? { dtype: target } : { device: target });
+    if (typeof target === 'string') return isDtype(target) ? tensorOp('to', [this, target]) : tensorOp('to', [this], { device: checkDevice(target) });
     if (target === null || typeof target !== 'object') throw new TypeError(`to: expected a device, a dtype or { device, dtype }, got ${String(target)}`);
     return tensorOp('to', [this], target);
   }
@@ -916,6 +930,22 @@ export interface VarianceOptions {
   keepdim?: boolean;
   unbiased?: boolean;
   correction?: number;
+}
+
+// `to` takes either a dtype or a device: a string that is neither says both.
+function checkDevice(name: string): string {
+  if (!/^(cpu|cuda)(:\d+)?$/.test(name)) {
+    throw new TypeError(`to: '${name}' is neither a dtype (${DTYPES.join(', ')}) nor a device ('cpu', 'cuda', 'cuda:N')`);
+  }
+  return name;
+}
+
+// std and var: over all elements with `unbiased`, or over `dim`, or with a `correction`.
+function variance(name: 'std' | 'var', self: Tensor, options: VarianceOptions): Tensor {
+  const { dim, keepdim, unbiased, correction } = options;
+  if (correction !== undefined) return tensorOp(name, [self, dim === undefined ? null : asList(dim)], { correction, keepdim });
+  if (dim === undefined && keepdim === undefined) return tensorOp(name, [self, unbiased ?? true]);
+  return tensorOp(name, [self, dim === undefined ? null : asList(dim), unbiased ?? true, keepdim ?? false]);
 }
 
 function clampBounds(

@@ -1,0 +1,80 @@
+// Workload 1: the time of one call of small ops on 8x8 float32 tensors (add, mul, matmul, sum,
+// softmax, indexing...), momentum-torch against PyTorch in Python with the same thread count.
+// Each momentum-torch call includes freeing its result (dispose), as Python frees it on return.
+// Run alone: `node dist/bench/ops.js`, or through `npm run bench` (bench/run.ts).
+import * as torch from '../src';
+import { Tensor } from '../src';
+import { BenchResult, Comparison, alternate, benchThreads, closePeers, compare, repeats, secondsPerCall, startPeers } from './harness';
+
+const ITERATIONS = 20000;
+
+function ops(): Record<string, () => Tensor> {
+  torch.manualSeed(0);
+  const a = torch.randn([8, 8]);
+  const b = torch.randn([8, 8]);
+  const index = torch.tensor([1, 3, 5]);
+  return {
+    add: () => a.add(b),
+    'add scalar': () => a.add(1),
+    mul: () => a.mul(b),
+    'matmul 8x8': () => a.matmul(b),
+    sum: () => a.sum(),
+    'sum dim': () => a.sum(1),
+    softmax: () => a.softmax(1),
+    'index a[1]': () => a.index(1),
+    'index a[:, 1:3]': () => a.index(':', '1:3'),
+    'index a[idx]': () => a.index(index),
+    relu: () => a.relu(),
+    'add_ in place': () => a.add_(b, { alpha: 0 }),
+  };
+}
+
+export async function main(): Promise<BenchResult> {
+  const threads = benchThreads();
+  torch.setNumThreads(threads);
+  const peers = await startPeers('ops', ['default']);
+  const py = peers.default;
+  try {
+    const names = await py.call<string[]>('setup');
+    const ours = ops();
+    const comparisons: Comparison[] = [];
+    for (const name of names) {
+      const op = ours[name];
+      const inPlace = name.includes('in place');
+      const call = inPlace ? op : () => op().dispose();
+      const s = await alternate(
+        {
+          ours: () => secondsPerCall(call, ITERATIONS, ITERATIONS / 10),
+          theirs: () => py.call<number>('perCall', { name, iterations: ITERATIONS }),
+        },
+        repeats(5),
+      );
+      const us = (xs: number[]): number[] => xs.map((x) => x * 1e6);
+      comparisons.push(compare(name, 'us/call', us(s.ours), us(s.theirs), 1.0));
+    }
+    return {
+      title: '1. Per-op overhead',
+      comparisons,
+      notes: [
+        `8x8 float32 operands; ${ITERATIONS} calls a sample after ${ITERATIONS / 10} untimed; ${threads} thread(s) both sides.`,
+        'momentum-torch: add, mul and matmul take typed fast paths; the rest go through the generic ATen dispatch (native/dispatch.cc). ' +
+          'Each call includes dispose() of its result; Python frees its result by reference counting.',
+      ],
+    };
+  } finally {
+    closePeers(peers);
+  }
+}
+
+if (require.main === module) {
+  main()
+    .then((r) => {
+      for (const c of r.comparisons) {
+        console.log(`${c.measure.padEnd(18)} ${c.ours.median.toFixed(3)} vs ${c.theirs.median.toFixed(3)} us/call  ratio ${c.ratio.median.toFixed(2)}x`);
+      }
+    })
+    .catch((e) => {
+      console.error(e);
+      process.exitCode = 1;
+    });
+}
