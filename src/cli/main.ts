@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The `momentum-torch` command: a table of subcommands, each in its own file.
 import { trainMeanTeacherCommand } from './train-mean-teacher';
+import { trainMoCoCommand } from './train-moco';
+import { evalLinearCommand } from './eval-linear';
 
 export interface Command {
   summary: string;
@@ -10,6 +12,8 @@ export interface Command {
 
 const commands: Record<string, Command> = {
   'train mean-teacher': trainMeanTeacherCommand,
+  'train moco': trainMoCoCommand,
+  'eval linear': evalLinearCommand,
 };
 
 function usage(): string {

@@ -1,0 +1,504 @@
+// `momentum-torch train moco`: MoCo pretraining without labels, as facebookresearch/moco's
+// main_moco.py (v1/v2) and moco-v3's main_moco.py (v3) train: two augmented views of every image,
+// SGD, the learning rate adjusted per epoch (v1: steps at 60% and 80% of the epochs; v2: cosine)
+// or per step with warm-up (v3), for v3 the momentum raised along a cosine every step. Each epoch
+// ends with the kNN monitor on the frozen backbone, a checkpoint (queue included) and the plots.
+import * as fs from 'fs';
+import * as path from 'path';
+import { CIFAR10, FashionMNIST } from '../data';
+import { FASHION_MNIST_ROOT } from '../data/datasets';
+import type { ImageDataset } from '../data';
+import * as transforms from '../data/transforms';
+import { rand, where } from '../factories';
+import type { Transform } from '../data/transforms';
+import { resnet18, SmallCnn } from '../models';
+import { Module, Sequential } from '../nn';
+import type { Linear } from '../nn';
+import { SGD } from '../optim';
+import { manualSeed } from '../runtime';
+import { tidy } from '../scope';
+import { knnMonitor } from '../ssl/evaluate';
+import { cosineMomentum, MoCo, MoCoVersion } from '../ssl/moco';
+import { Tensor, tensorOp } from '../tensor';
+import { FlagSpecs, flagHelp, parseFlags } from './args';
+import type { Command } from './main';
+import { writeLinePlot } from './plot';
+import { formatFields, ProgressBar } from './progress';
+import { EpochMetrics, Json, RunFolder } from './run-folder';
+
+// ---- datasets and encoders ----------------------------------------------------------------------
+
+export type DatasetName = 'fashion-mnist' | 'cifar10';
+
+interface DatasetInfo {
+  classes: number;
+  channels: number;
+  size: number;
+  mean: number[];
+  std: number[];
+  root?: string;
+  load(root: string | undefined, train: boolean): ImageDataset;
+}
+
+export const DATASETS: Record<DatasetName, DatasetInfo> = {
+  'fashion-mnist': {
+    classes: 10,
+    channels: 1,
+    size: 28,
+    mean: [0.286],
+    std: [0.353],
+    root: FASHION_MNIST_ROOT,
+    load: (root, train) => new FashionMNIST({ root, train }),
+  },
+  cifar10: {
+    classes: 10,
+    channels: 3,
+    size: 32,
+    mean: [0.4914, 0.4822, 0.4465],
+    std: [0.247, 0.2435, 0.2616],
+    load: (root, train) => new CIFAR10({ root, train }),
+  },
+};
+
+/** The model's input: uint8 pixels -> floats in [0, 1] -> normalised with the dataset's statistics. */
+export function inputPreparation(dataset: DatasetName): Transform {
+  const normalize = transforms.normalize(DATASETS[dataset]);
+  return (pixels) => tidy(() => normalize(pixels.float().div(255)));
+}
+
+/**
+ * The small CNN's convolutional stages with its classifier under torchvision's name `fc`, which
+ * MoCo builds its heads on.
+ */
+export class SmallCnnEncoder extends Module {
+  features: Sequential;
+  fc: Linear;
+
+  constructor(options: { channels: number; width: number; numClasses: number }) {
+    super();
+    const cnn = new SmallCnn(options);
+    this.features = cnn.features;
+    this.fc = cnn.fc1;
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.fc.call(this.features.call(x).flatten(1));
+  }
+}
+
+export interface EncoderConfig {
+  version: MoCoVersion;
+  dataset: DatasetName;
+  arch: 'small-cnn' | 'resnet18';
+  width: number;
+  dim: number;
+  mlpDim: number;
+  queueSize: number;
+  momentum: number;
+  temperature: number;
+  bnSplits: number;
+  shuffleBn: boolean;
+}
+
+/** The encoder (`fc` outputs `dim`) wrapped in MoCo as the config says. */
+export function buildMoCo(config: EncoderConfig, device: string): MoCo {
+  const channels = DATASETS[config.dataset].channels;
+  const encoder =
+    config.arch === 'resnet18'
+      ? resnet18({ numClasses: config.dim, cifarStem: true, inChannels: channels })
+      : new SmallCnnEncoder({ channels, width: config.width, numClasses: config.dim });
+  return new MoCo({
+    encoder: encoder.to(device),
+    version: config.version,
+    dim: config.dim,
+    queueSize: config.queueSize,
+    momentum: config.momentum,
+    temperature: config.temperature,
+    bnSplits: config.bnSplits,
+    shuffleBN: config.version === 3 ? false : config.shuffleBn,
+    mlpDim: config.mlpDim,
+  });
+}
+
+// ---- augmentations -------------------------------------------------------------------------------
+
+/** Inverts the pixels at or above `threshold` (moco-v3's Solarize), per sample with probability `p`. */
+function solarize({ p, threshold = 0.5 }: { p: number; threshold?: number }): Transform {
+  return (x) =>
+    tidy(() => {
+      const solarized = where(x.ge(threshold), x.mul(-1).add(1), x);
+      return where(rand([x.shape[0], 1, 1, 1], { device: x.device }).lt(p), solarized, x);
+    });
+}
+
+/**
+ * The two views' augmentations (each then normalised): v1 and v2 as main_moco.py (v2: its
+ * `aug_plus`), v3 as moco-v3's asymmetric pair (blur always on the first view, rarely on the
+ * second, which is solarised instead). `blurSigma` is the blur's largest sigma (the papers' 2).
+ */
+export function augmentations(version: MoCoVersion, dataset: DatasetName, options: { minScale: number; blurSigma: number }): [Transform, Transform] {
+  const { size } = DATASETS[dataset];
+  const normalize = transforms.normalize(DATASETS[dataset]);
+  const crop = transforms.randomResizedCrop({ size, scale: [options.minScale, 1] });
+  const blur = (p: number) => transforms.gaussianBlur({ sigma: [0.1, options.blurSigma], p });
+  const flip = transforms.horizontalFlip();
+  const grayscale = transforms.randomGrayscale({ p: 0.2 });
+  if (version === 1) {
+    const v1 = transforms.compose([crop, grayscale, transforms.colorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.4 }), flip, normalize]);
+    return [v1, v1];
+  }
+  if (version === 2) {
+    const jitter = transforms.colorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1, p: 0.8 });
+    const v2 = transforms.compose([crop, jitter, grayscale, blur(0.5), flip, normalize]);
+    return [v2, v2];
+  }
+  const jitter = transforms.colorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.2, hue: 0.1, p: 0.8 });
+  return [
+    transforms.compose([crop, jitter, grayscale, blur(1), flip, normalize]),
+    transforms.compose([crop, jitter, grayscale, blur(0.1), solarize({ p: 0.2 }), flip, normalize]),
+  ];
+}
+
+// ---- schedules -----------------------------------------------------------------------------------
+
+export interface ScheduleConfig {
+  lr: number;
+  epochs: number;
+  schedule: 'cosine' | 'step';
+  warmupEpochs: number;
+}
+
+/**
+ * The learning rate at `epoch` (fractional for per-step schedules): linear warm-up, then a
+ * half cosine to 0 (main_moco's `--cos`, moco-v3's schedule) or x0.1 at 60% and 80% of the epochs
+ * (main_moco's 120 and 160 of 200).
+ */
+export function learningRate(epoch: number, config: ScheduleConfig): number {
+  const { lr, epochs, warmupEpochs } = config;
+  if (epoch < warmupEpochs) return (lr * epoch) / warmupEpochs;
+  if (config.schedule === 'step') return lr * 0.1 ** [0.6, 0.8].filter((f) => epoch >= f * epochs).length;
+  return lr * 0.5 * (1 + Math.cos((Math.PI * (epoch - warmupEpochs)) / (epochs - warmupEpochs)));
+}
+
+// ---- one step ------------------------------------------------------------------------------------
+
+export interface StepResult {
+  loss: number;
+  /** Top-1 accuracy (%) of the instance-discrimination task: the positive scored highest. */
+  accuracy: number;
+}
+
+/** One step as main_moco's train() loop body: two views, forward (which enqueues), SGD step. */
+export function trainStep(moco: MoCo, optimizer: SGD, images: Tensor, views: [Transform, Transform]): StepResult {
+  return tidy(() => {
+    const out = moco.forward(views[0](images), views[1](images));
+    optimizer.zeroGrad();
+    out.loss.backward();
+    optimizer.step();
+    const accuracy = out.logits.argmax(1).eq(out.labels).float().mean().item() * 100;
+    return { loss: out.loss.item(), accuracy };
+  });
+}
+
+// ---- the run -------------------------------------------------------------------------------------
+
+export interface MoCoConfig extends EncoderConfig, ScheduleConfig {
+  [key: string]: Json;
+  dataRoot: string | null;
+  batchSize: number;
+  weightDecay: number;
+  sgdMomentum: number;
+  minScale: number;
+  blurSigma: number;
+  knnK: number;
+  knnT: number;
+  knnBank: number;
+  knnTest: number;
+  trainSize: number;
+  seed: number;
+}
+
+export interface RunControl {
+  out: string;
+  device: string;
+  resume?: boolean;
+  /** Stop after this many epochs (continue later with resume); 0: run to the end. */
+  stopAfter?: number;
+  quiet?: boolean;
+  log?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+}
+
+export interface MoCoResult {
+  [key: string]: Json;
+  method: string;
+  version: number;
+  dataset: string;
+  epochs: number;
+  steps: number;
+  seconds: number;
+  cpuSeconds: number;
+  testAccuracy: { knn: number };
+  runFolder: string;
+  checkpoint: string;
+}
+
+const LOSS_TRACE_POINTS = 10;
+
+function firstRows(set: { data: Tensor; targets: Tensor }, count: number): { data: Tensor; targets: Tensor } {
+  const n = Math.min(count, set.data.shape[0]);
+  return { data: set.data.narrow(0, 0, n), targets: set.targets.narrow(0, 0, n) };
+}
+
+// The first `count` training images (0: all), held as the dataset holds them.
+function trainingImages(set: ImageDataset, count: number): { data: Tensor; targets: Tensor; length: number } {
+  const { data, targets } = count > 0 ? firstRows(set, count) : set;
+  return { data, targets, length: data.shape[0] };
+}
+
+/** Trains MoCo as `config` says in the run folder `control.out`; resolves to result.json's content. */
+export async function trainMoCo(config: MoCoConfig, control: RunControl): Promise<MoCoResult> {
+  const folder = new RunFolder(control.out, config, { resume: control.resume, mayChange: [] });
+  const info = DATASETS[config.dataset];
+  const root = config.dataRoot ?? info.root;
+  const trainSet = trainingImages(info.load(root, true), config.trainSize);
+  const testSet = info.load(root, false);
+  const prepare = inputPreparation(config.dataset);
+  const views = augmentations(config.version, config.dataset, config);
+  const device = control.device;
+
+  manualSeed(config.seed);
+  const moco = buildMoCo(config, device);
+  const trainable = moco.parameters().filter((p) => p.requiresGrad);
+  const optimizer = new SGD(trainable, { lr: config.lr, momentum: config.sgdMomentum, weightDecay: config.weightDecay });
+  const stepsPerEpoch = Math.floor(trainSet.length / config.batchSize); // drop_last, as main_moco
+  if (stepsPerEpoch < 1) throw new Error(`train moco: --batch-size ${config.batchSize} is larger than the ${trainSet.length} training images`);
+
+  let startEpoch = 0;
+  let step = 0;
+  let seconds = 0;
+  let cpuSeconds = 0;
+  let history: EpochMetrics[] = [];
+  const checkpoint = control.resume ? folder.loadCheckpoint(device) : null;
+  if (checkpoint) {
+    moco.loadStateDict(checkpoint.state_dict as Record<string, Tensor>);
+    optimizer.loadStateDict(checkpoint.optimizer as Parameters<SGD['loadStateDict']>[0]);
+    startEpoch = checkpoint.epoch as number;
+    step = checkpoint.step as number;
+    seconds = checkpoint.seconds as number;
+    cpuSeconds = checkpoint.cpuSeconds as number;
+    history = folder.truncateMetrics(startEpoch);
+  }
+  const lastEpoch = control.stopAfter ? Math.min(config.epochs, startEpoch + control.stopAfter) : config.epochs;
+  const knnBank = firstRows(trainSet, config.knnBank);
+  const knnTest = firstRows(testSet, config.knnTest);
+  const perStep = config.version === 3;
+
+  for (let epoch = startEpoch; epoch < lastEpoch; epoch++) {
+    const started = Date.now();
+    const cpuStarted = process.cpuUsage();
+    manualSeed(config.seed * 100003 + epoch + 1); // each epoch's draws are the same whether resumed or not
+    moco.train();
+    if (!perStep) setLr(optimizer, learningRate(epoch, config));
+    const order = tensorOp('randperm', [trainSet.length]);
+    const bar = new ProgressBar({ total: stepsPerEpoch, label: `epoch ${epoch + 1}/${config.epochs}`, silent: control.quiet, stream: control.log });
+    const lossTrace: [number, number][] = [];
+    let lossSum = 0;
+    let accuracySum = 0;
+    let traceSum = 0;
+    let traceCount = 0;
+    for (let i = 0; i < stepsPerEpoch; i++) {
+      const progress = epoch + i / stepsPerEpoch;
+      if (perStep) {
+        setLr(optimizer, learningRate(progress, config));
+        moco.momentum = cosineMomentum(progress / config.epochs, config.momentum);
+      }
+      const images = tidy(() => prepare(trainSet.data.indexSelect(0, order.narrow(0, i * config.batchSize, config.batchSize)).to(device)));
+      const result = trainStep(moco, optimizer, images, views);
+      images.dispose();
+      if (!Number.isFinite(result.loss)) throw new Error(`train moco: the loss is ${result.loss} at step ${step + 1}`);
+      step++;
+      lossSum += result.loss;
+      accuracySum += result.accuracy;
+      traceSum += result.loss;
+      traceCount++;
+      if (traceCount === Math.ceil(stepsPerEpoch / LOSS_TRACE_POINTS) || i === stepsPerEpoch - 1) {
+        lossTrace.push([Number((epoch + (i + 1) / stepsPerEpoch).toFixed(4)), traceSum / traceCount]);
+        traceSum = traceCount = 0;
+      }
+      bar.update(i + 1, { loss: lossSum / (i + 1), acc: accuracySum / (i + 1), lr: optimizer.paramGroups[0].lr });
+    }
+    order.dispose();
+    const backbone = moco.backbone();
+    const knn = knnMonitor(backbone, knnBank, knnTest, { classes: info.classes, k: config.knnK, t: config.knnT, prepare, device });
+    seconds += (Date.now() - started) / 1000;
+    cpuSeconds += cpuSecondsSince(cpuStarted);
+    const metrics: EpochMetrics = {
+      epoch: epoch + 1,
+      step,
+      seconds: Number(seconds.toFixed(1)),
+      cpuSeconds: Number(cpuSeconds.toFixed(1)),
+      loss: lossSum / stepsPerEpoch,
+      contrastiveAccuracy: accuracySum / stepsPerEpoch,
+      lr: optimizer.paramGroups[0].lr,
+      momentum: moco.momentum,
+      testAccuracy: { knn },
+      lossTrace,
+    };
+    folder.saveCheckpoint({ epoch: epoch + 1, step, seconds, cpuSeconds, version: config.version, state_dict: moco.stateDict(), optimizer: optimizer.stateDict() });
+    folder.appendMetrics(metrics);
+    history.push(metrics);
+    writePlots(folder, history);
+    if (!control.quiet) control.log?.write?.(`epoch ${epoch + 1}: ${formatFields({ loss: metrics.loss as number, knn, seconds: metrics.seconds as number })}\n`);
+  }
+  const last = history[history.length - 1];
+  const result: MoCoResult = {
+    method: `moco-v${config.version}`,
+    version: config.version,
+    dataset: config.dataset,
+    epochs: last ? last.epoch : 0,
+    steps: step,
+    seconds: Number(seconds.toFixed(1)),
+    cpuSeconds: Number(cpuSeconds.toFixed(1)),
+    testAccuracy: { knn: last ? (last.testAccuracy as { knn: number }).knn : NaN },
+    knnTestImages: knnTest.data.shape[0],
+    runFolder: folder.dir,
+    checkpoint: folder.checkpointPath,
+  };
+  folder.writeResult(result);
+  return result;
+}
+
+/** CPU time (user + system, all threads) of this process since `start`: the budget on a shared machine. */
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+}
+
+function setLr(optimizer: SGD, lr: number): void {
+  for (const group of optimizer.paramGroups) group.lr = lr;
+}
+
+/** loss.svg (the loss over fractional epochs) and knn-accuracy.svg (kNN test accuracy per epoch). */
+function writePlots(folder: RunFolder, history: EpochMetrics[]): void {
+  const trace = history.flatMap((m) => (m.lossTrace as [number, number][]) ?? []);
+  writeLinePlot(folder.file('loss.svg'), { title: 'MoCo training loss (InfoNCE)', xLabel: 'epoch', yLabel: 'loss', series: [{ name: 'loss', points: trace }] });
+  const knn = history.map((m) => [m.epoch, (m.testAccuracy as { knn: number }).knn] as [number, number]);
+  writeLinePlot(folder.file('knn-accuracy.svg'), { title: 'kNN monitor (k 200, t 0.1) on frozen features', xLabel: 'epoch', yLabel: 'test accuracy (%)', series: [{ name: 'kNN', points: knn }] });
+}
+
+// ---- the command ---------------------------------------------------------------------------------
+
+const VERSION_DEFAULTS: Record<MoCoVersion, { temperature: number; schedule: 'cosine' | 'step'; minScale: number; warmupEpochs: number }> = {
+  1: { temperature: 0.07, schedule: 'step', minScale: 0.2, warmupEpochs: 0 },
+  2: { temperature: 0.2, schedule: 'cosine', minScale: 0.2, warmupEpochs: 0 },
+  3: { temperature: 1.0, schedule: 'cosine', minScale: 0.08, warmupEpochs: 0 },
+};
+
+export const FLAGS: FlagSpecs = {
+  version: { type: 'integer', help: 'MoCo version: 1, 2 or 3', default: 2, min: 1 },
+  dataset: { type: 'string', help: 'the dataset (its training images, without labels)', default: 'fashion-mnist', choices: ['fashion-mnist', 'cifar10'] },
+  'data-root': { type: 'string', help: 'folder of the dataset files (default: Debian\'s Fashion-MNIST; CIFAR-10 needs it)' },
+  arch: { type: 'string', help: 'the encoder', default: 'small-cnn', choices: ['small-cnn', 'resnet18'] },
+  width: { type: 'integer', help: 'channels of the small CNN\'s first stage', default: 16, min: 1 },
+  dim: { type: 'integer', help: 'feature dimension (the encoder\'s fc output)', default: 128, min: 1 },
+  'mlp-dim': { type: 'integer', help: 'v3: hidden width of the projector and predictor', default: 512, min: 1 },
+  epochs: { type: 'integer', help: 'epochs over the training images', default: 10, min: 1 },
+  'batch-size': { type: 'integer', help: 'images per step', default: 256, min: 2 },
+  'queue-size': { type: 'integer', help: 'K, keys in the queue (v1/v2)', default: 4096, min: 1 },
+  momentum: { type: 'number', help: 'm of the key encoder (v3: m0 of its cosine schedule)', default: 0.99, min: 0 },
+  temperature: { type: 'number', help: 'T (default 0.07 for v1, 0.2 for v2, 1.0 for v3)', min: 0 },
+  lr: { type: 'number', help: 'base learning rate', default: 0.06, min: 0 },
+  schedule: { type: 'string', help: 'learning-rate schedule (default step for v1, cosine for v2 and v3)', choices: ['cosine', 'step'] },
+  'warmup-epochs': { type: 'number', help: 'epochs of linear warm-up (per step; v3)', default: 0, min: 0 },
+  'weight-decay': { type: 'number', help: 'SGD weight decay', default: 5e-4, min: 0 },
+  'sgd-momentum': { type: 'number', help: 'SGD momentum', default: 0.9, min: 0 },
+  'bn-splits': { type: 'integer', help: 'shuffle BN groups (SplitBatchNorm); 1 = plain BatchNorm', default: 8, min: 1 },
+  'no-shuffle-bn': { type: 'boolean', help: 'v1/v2: do not shuffle the key batch' },
+  'min-scale': { type: 'number', help: 'smallest crop area of the random resized crop (default 0.2; v3 0.08)', min: 0 },
+  'blur-sigma': { type: 'number', help: 'largest sigma of the Gaussian blur', default: 2, min: 0 },
+  'knn-k': { type: 'integer', help: 'kNN monitor: neighbours', default: 200, min: 1 },
+  'knn-t': { type: 'number', help: 'kNN monitor: temperature', default: 0.1, min: 0 },
+  'knn-bank': { type: 'integer', help: 'kNN monitor: training images in the memory bank', default: 60000, min: 1 },
+  'knn-test': { type: 'integer', help: 'kNN monitor: test images classified', default: 10000, min: 1 },
+  'train-size': { type: 'integer', help: 'train on the first N training images only; 0 = all', default: 0, min: 0 },
+  seed: { type: 'integer', help: 'seed of the weights, the order and the augmentations', default: 0, min: 0 },
+  device: { type: 'string', help: 'cpu, cuda or cuda:N', default: 'cpu' },
+  out: { type: 'string', help: 'the run folder', default: 'runs/moco' },
+  resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint' },
+  'stop-after': { type: 'integer', help: 'stop after this many epochs (continue with --resume); 0 = none', default: 0, min: 0 },
+  json: { type: 'boolean', help: 'print result.json to stdout instead of the progress bar' },
+};
+
+/** The run's config from parsed flags, with the version's defaults filled in. */
+export function configFromFlags(values: Record<string, string | number | boolean | undefined>): MoCoConfig {
+  const version = values.version as number;
+  if (version !== 1 && version !== 2 && version !== 3) throw new Error(`train moco: --version must be 1, 2 or 3, got ${version}`);
+  const defaults = VERSION_DEFAULTS[version];
+  const config: MoCoConfig = {
+    version,
+    dataset: values.dataset as DatasetName,
+    dataRoot: (values.dataRoot as string | undefined) ?? null,
+    arch: values.arch as 'small-cnn' | 'resnet18',
+    width: values.width as number,
+    dim: values.dim as number,
+    mlpDim: values.mlpDim as number,
+    epochs: values.epochs as number,
+    batchSize: values.batchSize as number,
+    queueSize: values.queueSize as number,
+    momentum: values.momentum as number,
+    temperature: (values.temperature as number | undefined) ?? defaults.temperature,
+    lr: values.lr as number,
+    schedule: (values.schedule as 'cosine' | 'step' | undefined) ?? defaults.schedule,
+    warmupEpochs: values.warmupEpochs as number,
+    weightDecay: values.weightDecay as number,
+    sgdMomentum: values.sgdMomentum as number,
+    bnSplits: values.bnSplits as number,
+    shuffleBn: version !== 3 && !values.noShuffleBn,
+    minScale: (values.minScale as number | undefined) ?? defaults.minScale,
+    blurSigma: values.blurSigma as number,
+    knnK: values.knnK as number,
+    knnT: values.knnT as number,
+    knnBank: values.knnBank as number,
+    knnTest: values.knnTest as number,
+    trainSize: values.trainSize as number,
+    seed: values.seed as number,
+  };
+  if (config.batchSize % config.bnSplits !== 0) throw new Error(`train moco: --batch-size ${config.batchSize} must divide into --bn-splits ${config.bnSplits} groups`);
+  if (config.momentum > 1) throw new Error(`train moco: --momentum must be in [0, 1], got ${config.momentum}`);
+  if (config.warmupEpochs >= config.epochs && config.warmupEpochs > 0) throw new Error('train moco: --warmup-epochs must be fewer than --epochs');
+  return config;
+}
+
+export const trainMoCoCommand: Command = {
+  summary: 'MoCo v1/v2/v3 pretraining without labels, with a kNN monitor',
+  async run(argv: string[]): Promise<number> {
+    const values = parseFlags('train moco', argv, FLAGS);
+    if (values.help) {
+      process.stdout.write(`usage: momentum-torch train moco [options]\n\n${flagHelp(FLAGS)}\n`);
+      return 0;
+    }
+    const config = configFromFlags(values);
+    const quiet = Boolean(values.json);
+    const result = await trainMoCo(config, {
+      out: values.out as string,
+      device: values.device as string,
+      resume: Boolean(values.resume),
+      stopAfter: values.stopAfter as number,
+      quiet,
+      log: process.stderr,
+    });
+    if (quiet) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    else process.stderr.write(`kNN test accuracy ${result.testAccuracy.knn.toFixed(2)}% after ${result.epochs} epochs; run folder ${path.relative(process.cwd(), result.runFolder) || '.'}\n`);
+    return 0;
+  },
+};
+
+/** The config.json of the run a checkpoint path (a run folder or a file in one) belongs to. */
+export function runConfigOf(checkpoint: string): { config: MoCoConfig; checkpointFile: string } {
+  const isFolder = fs.existsSync(checkpoint) && fs.statSync(checkpoint).isDirectory();
+  const checkpointFile = isFolder ? path.join(checkpoint, 'checkpoint.pt') : checkpoint;
+  const configFile = path.join(path.dirname(checkpointFile), 'config.json');
+  if (!fs.existsSync(checkpointFile)) throw new Error(`no checkpoint at ${checkpointFile}`);
+  if (!fs.existsSync(configFile)) throw new Error(`no config.json beside ${checkpointFile}: pass a run folder written by 'train moco'`);
+  return { config: JSON.parse(fs.readFileSync(configFile, 'utf8')) as MoCoConfig, checkpointFile };
+}

@@ -1,0 +1,101 @@
+// `train moco` and `eval linear` end to end on a few hundred Fashion-MNIST images: the run folder
+// (metrics.jsonl, checkpoint with the queue, plots, result.json), resuming to the same result as
+// an uninterrupted run, PyTorch reading the checkpoint, and the linear probe on it.
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { evalLinearCommand } from '../src/cli/eval-linear';
+import { trainMoCoCommand } from '../src/cli/train-moco';
+
+const TINY = ['--train-size', '256', '--batch-size', '64', '--queue-size', '100', '--knn-bank', '300', '--knn-test', '100', '--bn-splits', '4', '--width', '4', '--dim', '16'];
+
+let tmp: string;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'moco-cli-'));
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+async function run(command: typeof trainMoCoCommand, args: string[]): Promise<any> {
+  const write = process.stdout.write;
+  let printed = '';
+  process.stdout.write = ((chunk: string) => {
+    printed += chunk;
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    expect(await command.run([...args, '--json'])).toBe(0);
+  } finally {
+    process.stdout.write = write;
+  }
+  return JSON.parse(printed);
+}
+
+const lines = (file: string) => fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+
+describe('train moco / eval linear', () => {
+  test('a run writes metrics, checkpoint (queue included), plots and result.json; resuming gives the uninterrupted result', async () => {
+    const straight = path.join(tmp, 'straight');
+    const result = await run(trainMoCoCommand, [...TINY, '--epochs', '2', '--out', straight]);
+    expect(result.method).toBe('moco-v2');
+    expect(result.epochs).toBe(2);
+    expect(result.steps).toBe(8);
+    expect(result.testAccuracy.knn).toBeGreaterThan(0);
+    expect(JSON.parse(fs.readFileSync(path.join(straight, 'result.json'), 'utf8'))).toEqual(result);
+    const metrics = lines(path.join(straight, 'metrics.jsonl'));
+    expect(metrics.map((m) => [m.epoch, m.step])).toEqual([[1, 4], [2, 8]]);
+    for (const m of metrics) {
+      expect(Number.isFinite(m.loss) && m.seconds > 0).toBe(true);
+      expect(m.testAccuracy.knn).toBeGreaterThanOrEqual(0);
+      expect(m.testAccuracy.knn).toBeLessThanOrEqual(100);
+    }
+    for (const plot of ['loss.svg', 'knn-accuracy.svg']) expect(fs.readFileSync(path.join(straight, plot), 'utf8')).toMatch(/^<svg/);
+
+    // PyTorch reads the checkpoint: official keys, the queue after 8 steps of 64 keys in K = 100.
+    const check = spawnSync('/usr/bin/python3', [path.join(__dirname, 'oracle', 'moco_checkpoint.py'), path.join(straight, 'checkpoint.pt')], { encoding: 'utf8' });
+    expect(check.status).toBe(0);
+    const saved = JSON.parse(check.stdout);
+    expect(saved.epoch).toBe(2);
+    expect(saved.step).toBe(8);
+    expect(saved.stateKeys.slice(0, 2)).toEqual(['queue', 'queue_ptr']);
+    expect(saved.stateKeys).toContain('encoder_q.features.0.0.weight');
+    expect(saved.stateKeys).toContain('encoder_k.fc.2.weight');
+    expect(saved.queueShape).toEqual([16, 100]);
+    expect(saved.queuePtr).toBe((8 * 64) % 100);
+    expect(Math.max(...saved.queueNorms.map((n: number) => Math.abs(n - 1)))).toBeLessThan(1e-5);
+
+    const resumed = path.join(tmp, 'resumed');
+    await run(trainMoCoCommand, [...TINY, '--epochs', '2', '--stop-after', '1', '--out', resumed]);
+    expect(lines(path.join(resumed, 'metrics.jsonl'))).toHaveLength(1);
+    const finished = await run(trainMoCoCommand, [...TINY, '--epochs', '2', '--resume', '--out', resumed]);
+    const again = lines(path.join(resumed, 'metrics.jsonl'));
+    expect(again.map((m) => m.epoch)).toEqual([1, 2]);
+    expect(again.map((m) => [m.loss, m.testAccuracy.knn])).toEqual(metrics.map((m) => [m.loss, m.testAccuracy.knn]));
+    expect(finished.testAccuracy).toEqual(result.testAccuracy);
+
+    await expect(trainMoCoCommand.run([...TINY, '--epochs', '2', '--out', straight, '--json'])).rejects.toThrow(/already holds a run/);
+  });
+
+  test('eval linear probes the checkpoint\'s backbone and the random-init baseline with the same probe', async () => {
+    const out = path.join(tmp, 'probe');
+    await run(trainMoCoCommand, [...TINY, '--epochs', '1', '--out', out]);
+    const probe = ['--train-size', '500', '--test-size', '200', '--epochs', '3'];
+    const trained = await run(evalLinearCommand, ['--checkpoint', out, ...probe]);
+    expect(trained.method).toBe('linear-probe');
+    expect(trained.encoder).toBe(path.join(out, 'checkpoint.pt'));
+    expect(trained.trainImages).toBe(500);
+    expect(trained.testImages).toBe(200);
+    expect(trained.testAccuracy).toBeGreaterThan(10); // above chance on 10 classes
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'linear', 'result.json'), 'utf8'))).toEqual(trained);
+    const baseline = await run(evalLinearCommand, ['--random-init', '--width', '4', ...probe, '--out', path.join(tmp, 'random')]);
+    expect(baseline.encoder).toBe('random-init');
+    expect(baseline.testAccuracy).toBeGreaterThan(10);
+    await expect(evalLinearCommand.run(['--json'])).rejects.toThrow(/either --checkpoint PATH or --random-init/);
+  });
+
+  test('bad flags are clear errors', async () => {
+    await expect(trainMoCoCommand.run(['--version', '4'])).rejects.toThrow(/--version must be 1, 2 or 3/);
+    await expect(trainMoCoCommand.run(['--batch-size', '60', '--bn-splits', '8'])).rejects.toThrow(/must divide into --bn-splits 8 groups/);
+    await expect(trainMoCoCommand.run(['--queue-size', 'many'])).rejects.toThrow(/--queue-size takes a number/);
+  });
+});
