@@ -39,12 +39,12 @@ class ConvLarge(nn.Module):
 
 
 def stage(i, o, pool):
-    layers = [nn.Conv2d(i, o, 3, padding=1, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True)]
-    return nn.Sequential(*(layers + [nn.MaxPool2d(2)] if pool else layers))
+    layers = [nn.Conv2d(i, o, 3, padding=1, bias=False), nn.BatchNorm2d(o)]
+    return nn.Sequential(*layers, *([nn.MaxPool2d(2)] if pool else []), nn.ReLU(inplace=True))
 
 
 class SmallCnn(nn.Module):
-    def __init__(self, num_classes=10, channels=1, width=32):
+    def __init__(self, num_classes=10, channels=1, width=16):
         super().__init__()
         self.features = nn.Sequential(stage(channels, width, True), stage(width, 2 * width, True),
                                       stage(2 * width, 4 * width, False), nn.AdaptiveAvgPool2d(1))
