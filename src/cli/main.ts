@@ -17,7 +17,7 @@ const commands: Record<string, Command> = {
 };
 
 function usage(): string {
-  const lines = Object.entries(commands).map(([name, c]) => `  momentum-torch ${name}`.padEnd(36) + c.summary);
+  const lines = Object.entries(commands).map(([name, c]) => `  momentum-torch ${name}`.padEnd(40) + c.summary);
   return `usage: momentum-torch <command> [options]   (--help after a command lists its options)\n\ncommands:\n${lines.join('\n')}\n`;
 }
 

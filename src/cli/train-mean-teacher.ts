@@ -184,8 +184,9 @@ function loadData(config: MeanTeacherConfig): Data {
   const test = new FashionMNIST({ root: config.dataRoot, train: false });
   const subset = labeledSubset(train.targets, config.labels, { seed: config.seed });
   train.targets = subset.labels;
-  const pool = config.unlabeled ? Array.from(permuter(config.seed)(subset.unlabeledIndices.length).subarray(0, config.unlabeled), (i) => subset.unlabeledIndices[i]) : subset.unlabeledIndices;
-  if (config.unlabeled > subset.unlabeledIndices.length) throw new RangeError(`--unlabeled ${config.unlabeled}: only ${subset.unlabeledIndices.length} unlabeled images exist`);
+  const unlabeled = subset.unlabeledIndices;
+  if (config.unlabeled > unlabeled.length) throw new RangeError(`--unlabeled ${config.unlabeled}: only ${unlabeled.length} unlabeled images exist`);
+  const pool = config.unlabeled ? Array.from(permuter(config.seed)(unlabeled.length).subarray(0, config.unlabeled), (i) => unlabeled[i]) : unlabeled;
   const chosen = tensor(Int32Array.from(permuter(0)(test.length).subarray(0, Math.min(config.testSize, test.length))));
   const testSubset = new TensorDataset(...test.prepare(test.tensors.map((t) => t.indexSelect(0, chosen))));
   return { train, labeledIndices: subset.labeledIndices, unlabeledIndices: pool, testSubset, test };
