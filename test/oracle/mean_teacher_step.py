@@ -25,8 +25,8 @@ class SmallCnn(nn.Module):
         super().__init__()
 
         def stage(cin, cout, pool):
-            layers = [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
-            return nn.Sequential(*(layers + [nn.MaxPool2d(2)] if pool else layers))
+            layers = [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout)] + ([nn.MaxPool2d(2)] if pool else [])
+            return nn.Sequential(*layers, nn.ReLU(inplace=True))
 
         self.features = nn.Sequential(stage(channels, width, True), stage(width, 2 * width, True), stage(2 * width, 4 * width, False), nn.AdaptiveAvgPool2d(1))
         self.fc1 = nn.Linear(4 * width, num_classes)
