@@ -104,6 +104,10 @@ Napi::Value setRequiresGrad(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+Napi::Value isContiguous(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), unwrap(info.Env(), info[0]).is_contiguous());
+}
+
 Napi::Value isLeaf(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), unwrap(info.Env(), info[0]).is_leaf());
 }
@@ -177,23 +181,35 @@ Napi::Value isGradEnabled(const Napi::CallbackInfo& info) {
 
 // ---- fast paths: typed calls for the hottest ops, skipping schema matching --------------------
 
+// Argument labels of the fast paths, so that errors name the op as the generic path's do.
+#define MT_LABELS(op) \
+  constexpr char op##Name[] = #op; \
+  constexpr char op##Self[] = #op ": self"; \
+  constexpr char op##Other[] = #op ": other";
+MT_LABELS(add)
+MT_LABELS(sub)
+MT_LABELS(mul)
+MT_LABELS(div)
+MT_LABELS(matmul)
+#undef MT_LABELS
+
 // Tensor (op) Tensor, both given as handles.
-template <at::Tensor (*TensorOp)(const at::Tensor&, const at::Tensor&)>
+template <at::Tensor (*TensorOp)(const at::Tensor&, const at::Tensor&), const char* Self, const char* Other>
 Napi::Value binaryFast(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  return wrap(env, TensorOp(unwrap(env, info[0], "self"), unwrap(env, info[1], "other")));
+  return wrap(env, TensorOp(unwrap(env, info[0], Self), unwrap(env, info[1], Other)));
 }
 
 // Tensor (op) number: the number becomes a wrapped scalar, as Python's `t + 2` does.
-template <at::Tensor (*TensorOp)(const at::Tensor&, const at::Tensor&)>
+template <at::Tensor (*TensorOp)(const at::Tensor&, const at::Tensor&), const char* Name, const char* Self>
 Napi::Value scalarFast(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[1].IsNumber()) throwTypeError(env, "other must be a number");
+  if (!info[1].IsNumber()) throwTypeError(env, std::string(Name) + ": other must be a number");
   const double d = info[1].As<Napi::Number>().DoubleValue();
   at::Tensor b = d == static_cast<double>(static_cast<int64_t>(d)) ? at::scalar_to_tensor(at::Scalar(static_cast<int64_t>(d)))
                                                                    : at::scalar_to_tensor(at::Scalar(d));
   b.unsafeGetTensorImpl()->set_wrapped_number(true);
-  return wrap(env, TensorOp(unwrap(env, info[0], "self"), b));
+  return wrap(env, TensorOp(unwrap(env, info[0], Self), b));
 }
 
 at::Tensor addOp(const at::Tensor& a, const at::Tensor& b) { return at::add(a, b); }
@@ -212,6 +228,7 @@ void init(Napi::Env env, Napi::Object exports) {
   define(env, exports, "requiresGrad", requiresGrad);
   define(env, exports, "setRequiresGrad", setRequiresGrad);
   define(env, exports, "isLeaf", isLeaf);
+  define(env, exports, "isContiguous", isContiguous);
   define(env, exports, "gradFn", gradFn);
   define(env, exports, "grad", grad);
   define(env, exports, "setGrad", setGrad);
@@ -219,15 +236,15 @@ void init(Napi::Env env, Napi::Object exports) {
   define(env, exports, "autogradGrad", autogradGrad);
   define(env, exports, "setGradEnabled", setGradEnabled);
   define(env, exports, "isGradEnabled", isGradEnabled);
-  define(env, exports, "add", binaryFast<addOp>);
-  define(env, exports, "sub", binaryFast<subOp>);
-  define(env, exports, "mul", binaryFast<mulOp>);
-  define(env, exports, "div", binaryFast<divOp>);
-  define(env, exports, "matmul", binaryFast<matmulOp>);
-  define(env, exports, "addScalar", scalarFast<addOp>);
-  define(env, exports, "subScalar", scalarFast<subOp>);
-  define(env, exports, "mulScalar", scalarFast<mulOp>);
-  define(env, exports, "divScalar", scalarFast<divOp>);
+  define(env, exports, "add", binaryFast<addOp, addSelf, addOther>);
+  define(env, exports, "sub", binaryFast<subOp, subSelf, subOther>);
+  define(env, exports, "mul", binaryFast<mulOp, mulSelf, mulOther>);
+  define(env, exports, "div", binaryFast<divOp, divSelf, divOther>);
+  define(env, exports, "matmul", binaryFast<matmulOp, matmulSelf, matmulOther>);
+  define(env, exports, "addScalar", scalarFast<addOp, addName, addSelf>);
+  define(env, exports, "subScalar", scalarFast<subOp, subName, subSelf>);
+  define(env, exports, "mulScalar", scalarFast<mulOp, mulName, mulSelf>);
+  define(env, exports, "divScalar", scalarFast<divOp, divName, divSelf>);
 }
 
 }  // namespace

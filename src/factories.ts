@@ -3,6 +3,7 @@
 import { native } from './native';
 import { callOp } from './ops';
 import { Tensor, TypedArray, NestedArray, TensorLike, ValuesIndices, tensorOp } from './tensor';
+import { DTYPES } from './types';
 import type { Dtype, TensorOptions } from './types';
 
 const DTYPE_OF_ARRAY: [new (n: number) => TypedArray, Dtype][] = [
@@ -25,7 +26,7 @@ function storageFor(dtype: Dtype): [new (n: number) => TypedArray, Dtype] {
       return [Uint8Array, 'bool'];
     default: {
       const found = DTYPE_OF_ARRAY.find(([, d]) => d === dtype);
-      if (!found) throw new TypeError(`unknown dtype '${dtype}'`);
+      if (!found) throw new TypeError(`unknown dtype '${dtype}': expected one of ${DTYPES.join(', ')}`);
       return [found[0], dtype];
     }
   }

@@ -196,7 +196,7 @@ export class Tensor {
 
   /** Whether the elements lie in row-major order without gaps. */
   isContiguous(): boolean {
-    return dispatch.callOp(opId('is_contiguous'), [this], undefined, Results.Values) as boolean;
+    return (native.isContiguous as (t: Tensor) => boolean)(this);
   }
 
   get requiresGrad(): boolean {
@@ -293,29 +293,40 @@ export class Tensor {
 
   /** `this + alpha * other`, broadcasting. */
   add(other: TensorLike, options?: { alpha?: number }): Tensor {
-    if (options?.alpha !== undefined || typeof other === 'boolean') return tensorOp('add', [this, other], options);
-    return new Tensor(typeof other === 'number' ? native.addScalar(this._h, other) : native.add(this._h, other._h));
+    if (options?.alpha === undefined) {
+      if (other instanceof Tensor) return new Tensor(native.add(this._h, other._h));
+      if (typeof other === 'number') return new Tensor(native.addScalar(this._h, other));
+    }
+    return tensorOp('add', [this, other], options);
   }
 
   /** `this - alpha * other`, broadcasting. */
   sub(other: TensorLike, options?: { alpha?: number }): Tensor {
-    if (options?.alpha !== undefined || typeof other === 'boolean') return tensorOp('sub', [this, other], options);
-    return new Tensor(typeof other === 'number' ? native.subScalar(this._h, other) : native.sub(this._h, other._h));
+    if (options?.alpha === undefined) {
+      if (other instanceof Tensor) return new Tensor(native.sub(this._h, other._h));
+      if (typeof other === 'number') return new Tensor(native.subScalar(this._h, other));
+    }
+    return tensorOp('sub', [this, other], options);
   }
 
   mul(other: TensorLike): Tensor {
-    if (typeof other === 'boolean') return tensorOp('mul', [this, other]);
-    return new Tensor(typeof other === 'number' ? native.mulScalar(this._h, other) : native.mul(this._h, other._h));
+    if (other instanceof Tensor) return new Tensor(native.mul(this._h, other._h));
+    if (typeof other === 'number') return new Tensor(native.mulScalar(this._h, other));
+    return tensorOp('mul', [this, other]);
   }
 
   /** True division; `{ roundingMode: 'trunc' | 'floor' }` rounds as PyTorch does. */
   div(other: TensorLike, options?: { roundingMode?: 'trunc' | 'floor' }): Tensor {
-    if (options?.roundingMode !== undefined || typeof other === 'boolean') return tensorOp('div', [this, other], options);
-    return new Tensor(typeof other === 'number' ? native.divScalar(this._h, other) : native.div(this._h, other._h));
+    if (options?.roundingMode === undefined) {
+      if (other instanceof Tensor) return new Tensor(native.div(this._h, other._h));
+      if (typeof other === 'number') return new Tensor(native.divScalar(this._h, other));
+    }
+    return tensorOp('div', [this, other], options);
   }
 
   /** Matrix product with PyTorch's broadcasting rules for 1-D and batched operands. */
   matmul(other: Tensor): Tensor {
+    if (!(other instanceof Tensor)) return tensorOp('matmul', [this, other]);
     return new Tensor(native.matmul(this._h, other._h));
   }
 

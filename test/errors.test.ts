@@ -1,0 +1,178 @@
+// One test per class of error: each is a JS Error that names the problem, and the process goes on.
+// LibTorch's own messages are checked against the ones PyTorch raises for the same call. (Errors
+// made by the addon come from Node's main realm, not jest's sandbox: they are told by `name`.)
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import * as torch from '../src';
+import { F } from '../src';
+import { Case, runParity } from './oracle/parity';
+
+const errorOf = (fn: () => unknown): Error => {
+  try {
+    fn();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected an error');
+};
+
+describe('a LibTorch error names the op and carries LibTorch message (first line only)', () => {
+  // The same failing calls in PyTorch: our message must be `op: <PyTorch's message>`.
+  const cases: [string, Case][] = [
+    ['matmul (fast path)', { op: 'matmul', args: [torch.randn([2, 3]), torch.randn([4, 5])], js: (a, b) => a.matmul(b) }],
+    ['mm (generic path)', { op: 'mm', args: [torch.randn([2, 3]), torch.randn([4, 5])], js: (a, b) => a.mm(b) }],
+    ['add broadcasting', { op: 'add', args: [torch.randn([2, 3]), torch.randn([4])], js: (a, b) => a.add(b) }],
+    ['reshape to a size that does not fit', { op: 'reshape', args: [torch.randn([5])], js: (a) => a.reshape([4, -1]) }],
+    ['cross entropy target out of range', { op: 'cross_entropy', args: [torch.randn([2, 3]), torch.tensor([0, 7])], js: (x, y) => F.crossEntropy(x, y) }],
+    ['conv2d channel mismatch', { op: 'conv2d_groups', args: [torch.randn([1, 3, 5, 5]), torch.randn([6, 2, 3, 3])], js: (x, w) => F.conv2d(x, w, null, { padding: 'same', groups: 2 }) }],
+  ];
+  let outcomes: Map<string, { js: { error?: string }; py: { error?: string } }>;
+  beforeAll(() => {
+    outcomes = new Map(runParity(cases).map((o) => [o.name, o]));
+  });
+
+  test.each(cases.map(([name, c]) => [name, c.op]))('%s', (name, op) => {
+    const { js, py } = outcomes.get(name)!;
+    expect(py.error).toBeDefined();
+    const pyMessage = py.error!.replace(/^\w+: /, '').split('\n')[0];
+    const jsOp = { cross_entropy: 'cross_entropy_loss', conv2d_groups: 'conv2d' }[op as string] ?? op;
+    expect(js.error).toBe(`${jsOp}: ${pyMessage}`);
+  });
+
+  test('no C++ backtrace or second line leaks into the message', () => {
+    const e = errorOf(() => torch.randn([2, 3]).mm(torch.randn([4, 5])));
+    expect(e.name).toBe('Error');
+    expect(e.message).not.toMatch(/\n|Exception raised from|frame #/);
+  });
+
+  test('backward of a non-scalar without a gradient', () => {
+    const e = errorOf(() => torch.randn([2], { requiresGrad: true }).mul(2).backward());
+    expect(e.message).toBe('backward: grad can be implicitly created only for scalar outputs');
+  });
+
+  test('in-place op on a leaf that requires grad', () => {
+    const e = errorOf(() => torch.zeros([2], { requiresGrad: true }).add_(1));
+    expect(e.message).toBe('add_: a leaf Variable that requires grad is being used in an in-place operation.');
+  });
+
+  test('index out of range', () => {
+    expect(errorOf(() => torch.zeros([2]).index(5)).message).toBe('select: select(): index 5 out of range for tensor of size [2] at dimension 0');
+  });
+});
+
+describe('wrong JS argument types are TypeErrors naming the op and what it got', () => {
+  const x = torch.randn([2, 3]);
+  test.each([
+    ['add of a string', () => x.add('one' as never), /^add: no overload accepts \(Tensor\(float32, \[2, 3\]\), 'one'\); candidates:\n {2}aten::add\./],
+    ['matmul of a number array', () => x.matmul([1, 2] as never), /^matmul: no overload accepts \(Tensor\(float32, \[2, 3\]\), \[1, 2\]\)/],
+    ['sum over a string dim', () => x.sum({ dim: 'rows' as never }), /^sum: no overload accepts \(Tensor\(float32, \[2, 3\]\), \['rows'\], false\)/],
+    ['reshape to non-integers', () => x.reshape([2.5, 2]), /^reshape: no overload accepts \(Tensor\(float32, \[2, 3\]\), \[2\.5, 2\]\)/],
+    ['zeros of a string size', () => torch.zeros('3' as never), /^zeros: no overload accepts \('3'/],
+    ['linear with a string weight', () => F.linear(x, 'w' as never), /^linear: no overload accepts \(Tensor\(float32, \[2, 3\]\), 'w', null\)/],
+    ['an unknown option', () => torch.ops.aten.sum(x, { dim: 0, keepDims: true }), /^sum: no overload accepts \(.*keepDims=true\)/],
+    ['tensor from a ragged array', () => torch.tensor([[1, 2], [3]]), /^tensor: ragged nested array: expected length 2 at depth 1$/],
+    ['tensor from strings', () => torch.tensor(['a'] as never), /^tensor: expected a number at depth 1, got string$/],
+    ['TypedArray of the wrong size', () => torch.tensor(new Float32Array(3), { shape: [2, 2] }), /^tensor data has 12 bytes but shape \[2, 2\] of float32 needs 16$/],
+    ['item of many elements', () => x.item(), /^item: a Tensor with 6 elements cannot be converted to a number$/],
+  ])('%s', (_name, fn, message) => {
+    const e = errorOf(fn as () => unknown);
+    expect(e.message).toMatch(message as RegExp);
+  });
+
+  test('the type errors are TypeErrors', () => {
+    expect(errorOf(() => x.add('one' as never)).name).toBe('TypeError');
+    expect(errorOf(() => x.reshape([2.5, 2])).name).toBe('TypeError');
+    expect(errorOf(() => torch.tensor([[1, 2], [3]])).name).toBe('TypeError');
+  });
+});
+
+describe('dtypes and devices', () => {
+  const dtypes = 'float32, float64, float16, bfloat16, int64, int32, int16, int8, uint8, bool';
+  test('an unknown dtype lists the known ones', () => {
+    for (const fn of [() => torch.zeros([2], { dtype: 'float8' as never }), () => torch.tensor([1, 2], { dtype: 'complex32' as never })]) {
+      const e = errorOf(fn);
+      expect(e.name).toBe('TypeError');
+      expect(e.message).toMatch(new RegExp(`^unknown dtype '(float8|complex32)': expected one of ${dtypes}$`));
+    }
+  });
+
+  test('to() of a string that is neither a dtype nor a device says both', () => {
+    const e = errorOf(() => torch.zeros([2]).to('float8' as never));
+    expect(e.name).toBe('TypeError');
+    expect(e.message).toBe(`to: 'float8' is neither a dtype (${dtypes}) nor a device ('cpu', 'cuda', 'cuda:N')`);
+  });
+
+  test('an unknown device', () => {
+    const e = errorOf(() => torch.zeros([2], { device: 'tpu' }));
+    expect(e.name).toBe('TypeError');
+    expect(e.message).toBe("unknown device 'tpu': expected 'cpu', 'cuda' or 'cuda:N'");
+  });
+
+  test('cuda without CUDA, or a CUDA device that does not exist', () => {
+    const t = torch.zeros([2]);
+    if (torch.cuda.isAvailable()) {
+      const missing = torch.cuda.deviceCount();
+      expect(errorOf(() => t.cuda(missing)).message).toMatch(new RegExp(`^device 'cuda:${missing}' does not exist: ${missing} CUDA device\\(s\\) visible$`));
+    } else {
+      const message = "device 'cuda' requested but CUDA is not available (this LibTorch has no CUDA support or no GPU is visible)";
+      expect(errorOf(() => t.cuda()).message).toBe(message);
+      expect(errorOf(() => torch.zeros([2], { device: 'cuda' })).message).toBe(message);
+      expect(errorOf(() => torch.tensor([1, 2], { device: 'cuda' })).message).toBe(message);
+      expect(errorOf(() => t.to({ device: 'cuda:0' })).message).toMatch(/^device 'cuda:0' requested but CUDA is not available/);
+    }
+  });
+});
+
+describe('use after dispose', () => {
+  const disposed = () => {
+    const t = torch.randn([2, 2]);
+    t.dispose();
+    return t;
+  };
+  test.each([
+    ['fast path, as self', () => disposed().add(1), 'add: self has been disposed and cannot be used'],
+    ['fast path, as other', () => torch.ones([2, 2]).mul(disposed()), 'mul: other has been disposed and cannot be used'],
+    ['generic path, as self', () => disposed().exp(), 'exp: self has been disposed and cannot be used'],
+    ['generic path, as argument', () => torch.ones([2, 2]).where(disposed().gt(0), 0), 'gt: self has been disposed and cannot be used'],
+    ['inside a tensor list', () => torch.cat([torch.ones([2, 2]), disposed()]), 'cat: tensors has been disposed and cannot be used'],
+    ['shape', () => disposed().shape, 'tensor has been disposed and cannot be used'],
+    ['item', () => disposed().item(), 'tensor has been disposed and cannot be used'],
+    ['dataSync', () => disposed().dataSync(), 'tensor has been disposed and cannot be used'],
+    ['backward', () => disposed().backward(), 'tensor has been disposed and cannot be used'],
+  ])('%s', (_name, fn, message) => {
+    expect(errorOf(fn as () => unknown).message).toBe(message);
+  });
+
+  test('a tensor freed by tidy is disposed too; disposing twice is harmless', () => {
+    let inner: torch.Tensor | undefined;
+    torch.tidy(() => {
+      inner = torch.ones([3]);
+    });
+    expect(inner!.isDisposed).toBe(true);
+    expect(errorOf(() => inner!.sum()).message).toBe('sum: self has been disposed and cannot be used');
+    expect(() => inner!.dispose()).not.toThrow();
+    expect(String(torch.zeros([1]))).toBe('tensor([0.])');
+  });
+});
+
+// The compiled library (dist/, built by `npm test`'s set-up) in a fresh Node process.
+test('the process survives every error class (a fresh process tries each, then exits normally)', () => {
+  const script = `
+    const torch = require(${JSON.stringify(path.join(__dirname, '..', 'dist', 'src'))});
+    const attempts = [
+      () => torch.randn([2, 3]).matmul(torch.randn([4, 5])),
+      () => torch.randn([2]).add('x'),
+      () => torch.zeros([2], { dtype: 'float8' }),
+      () => torch.zeros([2], { device: 'tpu' }),
+      () => torch.zeros([2]).to({ device: 'cuda:' + (torch.cuda.deviceCount() + 1) }),
+      () => { const t = torch.zeros([2]); t.dispose(); t.exp(); },
+    ];
+    let caught = 0;
+    for (const attempt of attempts) { try { attempt(); } catch (e) { if (e instanceof Error) caught++; } }
+    console.log(caught, torch.ones([2]).add(1).sum().item());
+  `;
+  const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  expect(result.stderr).toBe('');
+  expect(result.status).toBe(0);
+  expect(result.stdout.trim()).toBe('6 4');
+});
