@@ -54,6 +54,16 @@ export function compare(measure: string, unit: string, ours: number[], theirs: n
   return { measure, unit, ours: stats(ours), theirs: stats(theirs), ratio, goal };
 }
 
+/**
+ * Throws unless two sides' first-step losses agree (relative 1e-4): timing two different
+ * computations would compare nothing. It happens when a model's TS and Python twins drift apart.
+ */
+export function checkSameLoss(what: string, ours: number, theirs: number): void {
+  if (!(Math.abs(ours - theirs) <= 1e-4 * Math.max(1, Math.abs(theirs)))) {
+    throw new Error(`${what}: the first-step losses differ (momentum-torch ${ours}, PyTorch ${theirs}): the two sides do not run the same model or data`);
+  }
+}
+
 /** One contender: measures once (any unit) each time it is run. */
 export type Contender = () => number | Promise<number>;
 

@@ -15,16 +15,17 @@ NO_LABEL = -1
 
 
 def stage(in_channels, out_channels, pool):
-    layers = [nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False), nn.BatchNorm2d(out_channels), nn.ReLU(inplace=True)]
+    """conv -> BatchNorm -> [max pool] -> ReLU, as src/models/small-cnn.ts."""
+    layers = [nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False), nn.BatchNorm2d(out_channels)]
     if pool:
         layers.append(nn.MaxPool2d(2))
-    return nn.Sequential(*layers)
+    return nn.Sequential(*layers, nn.ReLU(inplace=True))
 
 
 class SmallCnn(nn.Module):
     """torch.models.smallCnn() of momentum-torch (src/models/small-cnn.ts), layer for layer."""
 
-    def __init__(self, num_classes=10, channels=1, width=32):
+    def __init__(self, num_classes=10, channels=1, width=16):
         super().__init__()
         self.features = nn.Sequential(stage(channels, width, True), stage(width, 2 * width, True),
                                       stage(2 * width, 4 * width, False), nn.AdaptiveAvgPool2d(1))

@@ -5,7 +5,7 @@
 import * as path from 'path';
 import * as torch from '../src';
 import { MeanTeacher, sigmoidRampup } from '../src/ssl';
-import { BenchResult, alternate, closePeers, compare, repeats, scratchDir, secondsPerCall, startPeers } from './harness';
+import { BenchResult, alternate, checkSameLoss, closePeers, compare, repeats, scratchDir, secondsPerCall, startPeers } from './harness';
 
 /** The authors' CIFAR-10 settings where they apply; the consistency weight is past its ramp-up. */
 export const SETTINGS = { lr: 0.05, momentum: 0.9, weightDecay: 2e-4, emaDecay: 0.99, consistencyWeight: 100, consistencyRampup: 5, epoch: 10 };
@@ -63,6 +63,7 @@ export async function main(): Promise<BenchResult> {
     const widths = model.features.children().map((stage) => stage.parameters()[0]?.shape[0]).filter(Boolean).join('/');
     const firstLoss = step();
     const pyLoss = await peers.default.call<number>('setup', pythonSettings(file));
+    checkSameLoss('Mean Teacher step', firstLoss, pyLoss);
     await peers.tuned.call<number>('setup', pythonSettings(file));
     const s = await alternate(
       {

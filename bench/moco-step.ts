@@ -6,7 +6,7 @@
 import * as path from 'path';
 import * as torch from '../src';
 import { MoCo } from '../src/ssl/moco';
-import { BenchResult, alternate, closePeers, compare, repeats, scratchDir, secondsPerCall, startPeers } from './harness';
+import { BenchResult, alternate, checkSameLoss, closePeers, compare, repeats, scratchDir, secondsPerCall, startPeers } from './harness';
 
 const SETTINGS = { batch: 128, dim: 128, queueSize: 4096, momentum: 0.99, temperature: 0.2, bnSplits: 8, lr: 0.06, weightDecay: 5e-4 };
 const STEPS_PER_SAMPLE = 1;
@@ -52,6 +52,7 @@ export async function main(): Promise<BenchResult> {
     torch.manualSeed(0);
     const firstLoss = step();
     const pyLoss = await peers.default.call<number>('setup', settings);
+    checkSameLoss('MoCo step', firstLoss, pyLoss);
     await peers.tuned.call<number>('setup', settings);
     const s = await alternate(
       {
