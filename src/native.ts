@@ -113,12 +113,12 @@ function load(): { addon: NativeAddon; file: string } {
   }
   const dir = prebuildDir();
   const wanted = [prebuildName(torch.version, torch.cuda), prebuildName(torch.version, false)];
-  for (const name of wanted) {
-    const file = path.join(dir, name);
-    if (fs.existsSync(file)) return { addon: loadFile(file, torch), file };
-  }
+  const prebuilt = wanted.map((name) => path.join(dir, name)).find((file) => fs.existsSync(file));
   const local = path.join(packageRoot, 'build', 'Release', 'momentum_torch.node');
-  if (fs.existsSync(local)) return { addon: loadFile(local, torch), file: local };
+  // A checkout can hold both: the newer one is the build that matches the sources.
+  const candidates = [prebuilt, fs.existsSync(local) ? local : undefined].filter((f): f is string => f !== undefined);
+  candidates.sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+  if (candidates.length) return { addon: loadFile(candidates[0], torch), file: candidates[0] };
   const shipped = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.node')) : [];
   throw new Error(
     `momentum-torch: no binary for LibTorch ${torch.version} on ${process.platform}-${process.arch} ` +
