@@ -124,16 +124,39 @@ struct JsValue {
 
 // The key `_h` as a JS string made once (held in an array, since N-API 8 references only hold
 // objects): reading a property by a ready key skips making and interning the name on every read.
+// It is fetched on the first object argument of a call, if any.
 Napi::Reference<Napi::Array>& keyHolder() {
   static Napi::Reference<Napi::Array> holder;
   return holder;
 }
 
-Napi::Value handleKey() { return keyHolder().Value().Get(0u); }
+class HandleKey {
+ public:
+  const Napi::Value& get() {
+    if (key_.IsEmpty()) key_ = keyHolder().Value().Get(0u);
+    return key_;
+  }
+
+ private:
+  Napi::Value key_;
+};
 
 bool isIntegral(double d) { return d == static_cast<double>(static_cast<int64_t>(d)); }
 
-JsValue readValue(Napi::Env env, Napi::Value v, const Napi::Value& key, bool nested = false) {
+// A tensor given as its bare handle (typed wrappers mark such arguments, skipping the `_h` read).
+JsValue readHandle(Napi::Env env, Napi::Value v) {
+  JsValue out;
+  out.value = v;
+  try {
+    out.tensor = &unwrap(env, v);
+    out.kind = Kind::Tensor;
+  } catch (const Napi::Error&) {
+    out.kind = Kind::Disposed;  // reported, with the parameter's name, if an overload takes it
+  }
+  return out;
+}
+
+JsValue readValue(Napi::Env env, Napi::Value v, HandleKey& key, bool nested = false) {
   JsValue out;
   out.value = v;
   switch (v.Type()) {
@@ -166,14 +189,9 @@ JsValue readValue(Napi::Env env, Napi::Value v, const Napi::Value& key, bool nes
         for (uint32_t i = 0; i < n; i++) out.items.push_back(readValue(env, array.Get(i), key, true));
         break;
       }
-      Napi::Value handle = v.As<Napi::Object>().Get(key);
-      if (!handle.IsNumber()) break;
-      try {
-        out.tensor = &unwrap(env, handle);
-        out.kind = Kind::Tensor;
-      } catch (const Napi::Error&) {
-        out.kind = Kind::Disposed;  // reported, with the parameter's name, if an overload takes it
-      }
+      Napi::Value handle = v.As<Napi::Object>().Get(key.get());
+      if (handle.IsNumber()) out = readHandle(env, handle);
+      out.value = v;
       break;
     }
     default:
@@ -188,7 +206,7 @@ struct Kwarg {
 };
 
 // Options set to undefined count as not given.
-std::vector<Kwarg> readKwargs(Napi::Env env, const Napi::Object& object, const Napi::Value& key) {
+std::vector<Kwarg> readKwargs(Napi::Env env, const Napi::Object& object, HandleKey& key) {
   std::vector<Kwarg> out;
   auto names = object.GetPropertyNames();
   for (uint32_t i = 0; i < names.Length(); i++) {
@@ -504,7 +522,8 @@ const Overload* choose(const Op& op, const std::vector<JsValue>& args, const std
   return nullptr;
 }
 
-// callOp(id, args[], kwargs?, results?) -> the op's result(s)
+// callOp(id, args[], kwargs?, results?, handleMask?) -> the op's result(s). Bit i of handleMask
+// set: args[i] is a tensor given by its handle.
 Napi::Value callOp(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int id = argInt(info, 0, "operator id");
@@ -513,10 +532,15 @@ Napi::Value callOp(const Napi::CallbackInfo& info) {
   const std::string& name = op.shortName;
   if (!info[1].IsArray()) throwTypeError(env, name + ": arguments must be an array");
   auto array = info[1].As<Napi::Array>();
-  const Napi::Value key = handleKey();
+  const uint32_t handleMask = info.Length() > 4 && info[4].IsNumber() ? info[4].As<Napi::Number>().Uint32Value() : 0;
+  HandleKey key;
+  const uint32_t given = array.Length();
   std::vector<JsValue> args;
-  args.reserve(array.Length());
-  for (uint32_t i = 0; i < array.Length(); i++) args.push_back(readValue(env, array.Get(i), key));
+  args.reserve(given);
+  for (uint32_t i = 0; i < given; i++) {
+    Napi::Value value = array.Get(i);
+    args.push_back(i < 32 && (handleMask >> i) & 1 ? readHandle(env, value) : readValue(env, value, key));
+  }
   std::vector<Kwarg> kwargs;
   if (info.Length() > 2 && info[2].IsObject()) {
     JsValue options = readValue(env, info[2], key, true);
