@@ -1,10 +1,12 @@
 // Workload 1: the time of one call of small ops on 8x8 float32 tensors (add, mul, matmul, sum,
 // softmax, indexing...), momentum-torch against PyTorch in Python with the same thread count.
 // Each momentum-torch call includes freeing its result (dispose), as Python frees it on return.
+// Time is CPU time (user + system, all threads) on both sides: on a shared machine wall time
+// mostly measures the neighbours, while a call's own work is what is compared here.
 // Run alone: `node dist/bench/ops.js`, or through `npm run bench` (bench/run.ts).
 import * as torch from '../src';
 import { Tensor } from '../src';
-import { BenchResult, Comparison, alternate, benchThreads, closePeers, compare, repeats, secondsPerCall, startPeers } from './harness';
+import { BenchResult, Comparison, alternate, benchThreads, closePeers, compare, repeats, startPeers } from './harness';
 
 const ITERATIONS = 20000;
 
@@ -29,6 +31,15 @@ function ops(): Record<string, () => Tensor> {
   };
 }
 
+/** CPU seconds (user + system, all threads) per call of `fn`, after a tenth as many untimed calls. */
+function cpuSecondsPerCall(fn: () => void, iterations: number): number {
+  for (let i = 0; i < iterations / 10; i++) fn();
+  const start = process.cpuUsage();
+  for (let i = 0; i < iterations; i++) fn();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6 / iterations;
+}
+
 export async function main(): Promise<BenchResult> {
   const threads = benchThreads();
   torch.setNumThreads(threads);
@@ -44,7 +55,7 @@ export async function main(): Promise<BenchResult> {
       const call = inPlace ? op : () => op().dispose();
       const s = await alternate(
         {
-          ours: () => secondsPerCall(call, ITERATIONS, ITERATIONS / 10),
+          ours: () => cpuSecondsPerCall(call, ITERATIONS),
           theirs: () => py.call<number>('perCall', { name, iterations: ITERATIONS }),
         },
         repeats(5),
@@ -56,7 +67,7 @@ export async function main(): Promise<BenchResult> {
       title: '1. Per-op overhead',
       comparisons,
       notes: [
-        `8x8 float32 operands; ${ITERATIONS} calls a sample after ${ITERATIONS / 10} untimed; ${threads} thread(s) both sides.`,
+        `8x8 float32 operands; CPU time (user + system) per call, ${ITERATIONS} calls a sample after ${ITERATIONS / 10} untimed; ${threads} thread(s) both sides.`,
         'momentum-torch: add, mul and matmul take typed fast paths; the rest go through the generic ATen dispatch (native/dispatch.cc). ' +
           'Each call includes dispose() of its result; Python frees its result by reference counting.',
       ],

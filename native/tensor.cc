@@ -218,6 +218,44 @@ at::Tensor mulOp(const at::Tensor& a, const at::Tensor& b) { return at::mul(a, b
 at::Tensor divOp(const at::Tensor& a, const at::Tensor& b) { return at::div(a, b); }
 at::Tensor matmulOp(const at::Tensor& a, const at::Tensor& b) { return at::matmul(a, b); }
 
+// Unary ops of training loops: f(self), given by handle.
+template <at::Tensor (*TensorOp)(const at::Tensor&), const char* Self>
+Napi::Value unaryFast(const Napi::CallbackInfo& info) {
+  return wrap(info.Env(), TensorOp(unwrap(info.Env(), info[0], Self)));
+}
+
+#define MT_UNARY(op)                                             \
+  constexpr char op##Self[] = #op ": self";                      \
+  at::Tensor op##Op(const at::Tensor& t) { return at::op(t); }
+MT_UNARY(relu)
+MT_UNARY(exp)
+MT_UNARY(log)
+MT_UNARY(sigmoid)
+MT_UNARY(tanh)
+MT_UNARY(neg)
+MT_UNARY(sum)
+#undef MT_UNARY
+
+constexpr char softmaxSelf[] = "softmax: self";
+constexpr char logSoftmaxSelf[] = "log_softmax: self";
+constexpr char selectSelf[] = "select: self";
+
+at::Tensor softmaxOp(const at::Tensor& t, int64_t dim) { return at::softmax(t, dim); }
+at::Tensor logSoftmaxOp(const at::Tensor& t, int64_t dim) { return at::log_softmax(t, dim); }
+
+// f(self, dim) for softmax and log_softmax along one dim.
+template <at::Tensor (*TensorOp)(const at::Tensor&, int64_t), const char* Self>
+Napi::Value alongDimFast(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return wrap(env, TensorOp(unwrap(env, info[0], Self), argInt(info, 1, "dim")));
+}
+
+// select(self, dim, index): Python's t[i] along one dim.
+Napi::Value selectFast(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return wrap(env, unwrap(env, info[0], selectSelf).select(argInt(info, 1, "dim"), argInt(info, 2, "index")));
+}
+
 void init(Napi::Env env, Napi::Object exports) {
   define(env, exports, "fromData", fromData);
   define(env, exports, "toData", toData);
@@ -236,6 +274,16 @@ void init(Napi::Env env, Napi::Object exports) {
   define(env, exports, "autogradGrad", autogradGrad);
   define(env, exports, "setGradEnabled", setGradEnabled);
   define(env, exports, "isGradEnabled", isGradEnabled);
+  define(env, exports, "relu", unaryFast<reluOp, reluSelf>);
+  define(env, exports, "exp", unaryFast<expOp, expSelf>);
+  define(env, exports, "log", unaryFast<logOp, logSelf>);
+  define(env, exports, "sigmoid", unaryFast<sigmoidOp, sigmoidSelf>);
+  define(env, exports, "tanh", unaryFast<tanhOp, tanhSelf>);
+  define(env, exports, "neg", unaryFast<negOp, negSelf>);
+  define(env, exports, "sumAll", unaryFast<sumOp, sumSelf>);
+  define(env, exports, "softmax", alongDimFast<softmaxOp, softmaxSelf>);
+  define(env, exports, "logSoftmax", alongDimFast<logSoftmaxOp, logSoftmaxSelf>);
+  define(env, exports, "select", selectFast);
   define(env, exports, "add", binaryFast<addOp, addSelf, addOther>);
   define(env, exports, "sub", binaryFast<subOp, subSelf, subOther>);
   define(env, exports, "mul", binaryFast<mulOp, mulSelf, mulOther>);

@@ -113,7 +113,7 @@ export function dropout(input: Tensor, options: number | { p?: number; training?
 }
 
 export function relu(input: Tensor): Tensor {
-  return tensorOp('relu', [input]);
+  return input.relu();
 }
 
 /** `max(0, x) + negativeSlope * min(0, x)`; the slope defaults to 0.01. */
@@ -128,11 +128,11 @@ export function gelu(input: Tensor, options: { approximate?: 'none' | 'tanh' } =
 }
 
 export function sigmoid(input: Tensor): Tensor {
-  return tensorOp('sigmoid', [input]);
+  return input.sigmoid();
 }
 
 export function tanh(input: Tensor): Tensor {
-  return tensorOp('tanh', [input]);
+  return input.tanh();
 }
 
 function dimOf(dim: number | { dim: number; dtype?: Dtype }): { dim: number; dtype?: Dtype } {
@@ -142,13 +142,13 @@ function dimOf(dim: number | { dim: number; dtype?: Dtype }): { dim: number; dty
 /** Softmax along `dim`: `softmax(x, 1)` or `softmax(x, { dim: 1, dtype })`. */
 export function softmax(input: Tensor, dim: number | { dim: number; dtype?: Dtype }): Tensor {
   const { dim: d, dtype } = dimOf(dim);
-  return tensorOp('softmax', [input, d, dtype ?? null]);
+  return input.softmax(d, { dtype });
 }
 
 /** Log-softmax along `dim`, computed stably in one op. */
 export function logSoftmax(input: Tensor, dim: number | { dim: number; dtype?: Dtype }): Tensor {
   const { dim: d, dtype } = dimOf(dim);
-  return tensorOp('log_softmax', [input, d, dtype ?? null]);
+  return input.logSoftmax(d, { dtype });
 }
 
 /** `x / max(||x||_p, eps)` along `dim` (default p = 2, dim = 1), PyTorch's formula exactly. */

@@ -74,6 +74,21 @@ const enum Results {
   Handle = 2,
 }
 
+// The addon's typed fast paths beyond the binary ones that src/native.ts declares.
+const fast = native as unknown as {
+  relu(h: Handle): Handle;
+  exp(h: Handle): Handle;
+  log(h: Handle): Handle;
+  sigmoid(h: Handle): Handle;
+  tanh(h: Handle): Handle;
+  neg(h: Handle): Handle;
+  sumAll(h: Handle): Handle;
+  softmax(h: Handle, dim: number): Handle;
+  logSoftmax(h: Handle, dim: number): Handle;
+  select(h: Handle, dim: number, index: number): Handle;
+  isContiguous(t: Tensor): boolean;
+};
+
 const dispatch = native as unknown as {
   callOp(id: number, args: unknown[], kwargs: object | undefined, results: Results, handleMask?: number): unknown;
 };
@@ -213,7 +228,7 @@ export class Tensor {
 
   /** Whether the elements lie in row-major order without gaps. */
   isContiguous(): boolean {
-    return (native.isContiguous as (t: Tensor) => boolean)(this);
+    return fast.isContiguous(this);
   }
 
   get requiresGrad(): boolean {
@@ -380,15 +395,15 @@ export class Tensor {
   }
 
   neg(): Tensor {
-    return tensorOp('neg', [this]);
+    return new Tensor(fast.neg(this._h));
   }
 
   exp(): Tensor {
-    return tensorOp('exp', [this]);
+    return new Tensor(fast.exp(this._h));
   }
 
   log(): Tensor {
-    return tensorOp('log', [this]);
+    return new Tensor(fast.log(this._h));
   }
 
   log1p(): Tensor {
@@ -440,15 +455,15 @@ export class Tensor {
   }
 
   sigmoid(): Tensor {
-    return tensorOp('sigmoid', [this]);
+    return new Tensor(fast.sigmoid(this._h));
   }
 
   tanh(): Tensor {
-    return tensorOp('tanh', [this]);
+    return new Tensor(fast.tanh(this._h));
   }
 
   relu(): Tensor {
-    return tensorOp('relu', [this]);
+    return new Tensor(fast.relu(this._h));
   }
 
   /** Clamps into [min, max]; either bound may be omitted (null) or be a tensor: `clamp(0, 1)`, `clamp({ min: 0 })`. */
@@ -527,6 +542,7 @@ export class Tensor {
 
   /** Sum of all elements, or along `dim`: `sum()`, `sum(1)`, `sum({ dim: [0, 1], keepdim: true })`. */
   sum(dim?: number | number[] | ReduceOptions, options?: ReduceOptions): Tensor {
+    if (dim === undefined && options === undefined) return new Tensor(fast.sumAll(this._h));
     return reduction('sum', this, reduceArgs(dim, options));
   }
 
@@ -617,10 +633,12 @@ export class Tensor {
   }
 
   softmax(dim: number, options: { dtype?: Dtype } = {}): Tensor {
+    if (Number.isInteger(dim) && options.dtype === undefined) return new Tensor(fast.softmax(this._h, dim));
     return tensorOp('softmax', [this, dim, options.dtype ?? null]);
   }
 
   logSoftmax(dim: number, options: { dtype?: Dtype } = {}): Tensor {
+    if (Number.isInteger(dim) && options.dtype === undefined) return new Tensor(fast.logSoftmax(this._h, dim));
     return tensorOp('log_softmax', [this, dim, options.dtype ?? null]);
   }
 
@@ -707,6 +725,7 @@ export class Tensor {
 
   /** Index `index` of dim `dim`, dropping the dim (a view). */
   select(dim: number, index: number): Tensor {
+    if (Number.isInteger(dim) && Number.isInteger(index)) return new Tensor(fast.select(this._h, dim, index));
     return tensorOp('select', [this, dim, index]);
   }
 
@@ -756,6 +775,7 @@ export class Tensor {
    * indices give copies, as in PyTorch.
    */
   index(...indices: IndexSpec[]): Tensor {
+    if (indices.length === 1 && typeof indices[0] === 'number') return this.select(0, indices[0]);
     const { view, advanced } = this.basicIndex(indices);
     return advanced ? tensorOp('index', [view, advanced]) : view;
   }
@@ -763,9 +783,6 @@ export class Tensor {
   // Applies numbers, slices, null and '...' as views; tensor indices are collected, by the dim
   // of the view they address, for one `aten::index` call (PyTorch's own order of work).
   private basicIndex(indices: IndexSpec[]): { view: Tensor; advanced: (Tensor | null)[] | null } {
-    const ndim = this.ndim;
-    const consumed = indices.filter((s) => s !== null && s !== '...').reduce<number>((n, s) => n + (isBoolTensor(s) ? (s as Tensor).ndim : 1), 0);
-    if (consumed > ndim) throw new RangeError(`index: too many indices (${consumed}) for a ${ndim}-dim tensor`);
     let view: Tensor = this;
     let dim = 0;
     const advanced: (Tensor | null)[] = [];
@@ -773,7 +790,7 @@ export class Tensor {
       if (spec === null) {
         view = view.unsqueeze(dim++);
       } else if (spec === '...') {
-        dim += ndim - consumed;
+        dim += this.ellipsisDims(indices);
       } else if (typeof spec === 'number') {
         view = view.select(dim, spec);
       } else if (typeof spec === 'string' || spec instanceof Slice) {
@@ -787,6 +804,14 @@ export class Tensor {
       }
     }
     return { view, advanced: advanced.length ? advanced : null };
+  }
+
+  // The dims '...' stands for: those no other index uses (a bool mask uses its ndim).
+  private ellipsisDims(indices: IndexSpec[]): number {
+    const ndim = this.ndim;
+    const used = indices.reduce<number>((n, s) => (s === null || s === '...' ? n : n + (isBoolTensor(s) ? (s as Tensor).ndim : 1)), 0);
+    if (used > ndim) throw new RangeError(`index: too many indices (${used}) for a ${ndim}-dim tensor`);
+    return ndim - used;
   }
 
   // ---- in place (each returns `this`) ---------------------------------------------------------

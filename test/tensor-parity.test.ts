@@ -81,6 +81,8 @@ const arithmetic: Named[] = [
   c('tanh', 'tanh', [g(f32([2, 3]))], (a) => a.tanh()),
   c('relu', 'relu', [g(f32([2, 3]))], (a) => a.relu()),
   c('relu int64', 'relu', [ints([6])], (a) => a.relu()),
+  c('relu through torch.ops.aten (generic path)', 'relu', [g(f32([2, 3]))], (a) => torch.ops.aten.relu(a)),
+  c('exp through torch.ops.aten (generic path)', 'exp', [g(f32([2, 3]))], (a) => torch.ops.aten.exp(a)),
   c('matmul 2-D (fast path)', 'matmul', [g(f32([3, 4])), g(f32([4, 5]))], (a, b) => a.matmul(b)),
   c('matmul batched broadcast', 'matmul', [g(f32([2, 3, 4])), g(f32([4, 2]))], (a, b) => a.matmul(b)),
   c('matmul 1-D x 2-D', 'matmul', [g(f32([4])), g(f32([4, 3]))], (a, b) => a.matmul(b)),
@@ -151,6 +153,8 @@ const reductions: Named[] = [
   c('argmin dim keepdim', 'argmin_dim', [f32([3, 4])], (a) => a.argmin({ dim: 0, keepdim: true })),
   c('softmax', 'softmax', [g(f32([3, 5]))], (a) => a.softmax(1)),
   c('softmax float64', 'softmax', [g(f64([2, 3]))], (a) => a.softmax(1)),
+  c('softmax through torch.ops.aten (generic path)', 'softmax', [g(f32([3, 5]))], (a) => torch.ops.aten.softmax(a, 1)),
+  c('sum through torch.ops.aten (generic path)', 'sum', [g(f32([3, 4]))], (a) => torch.ops.aten.sum(a)),
   c('logSoftmax', 'log_softmax', [g(f32([3, 5]))], (a) => a.logSoftmax(-1)),
   c('topk', 'topk', [g(f32([3, 5]))], (a) => a.topk(2, { dim: 1 })),
   c('norm', 'norm', [g(f32([3, 4]))], (a) => a.norm()),
@@ -279,12 +283,19 @@ for (const [group, cases] of groups) {
 }
 
 test('the cases really compare gradients and grad_fn on both paths', () => {
-  const fast = outcomes.get('add broadcast f32 (fast path)')!;
-  const generic = outcomes.get('add alpha (generic path)')!;
-  expect(fast.js.gradFns).toEqual(['AddBackward0']);
-  expect(generic.js.gradFns).toEqual(['AddBackward0']);
-  expect(fast.js.grads).toHaveLength(2);
-  expect(generic.js.grads).toHaveLength(2);
-  expect(outcomes.get('matmul 2-D (fast path)')!.js.gradFns).toEqual(['MmBackward0']);
-  expect(outcomes.get('softmax')!.js.gradFns).toEqual(['SoftmaxBackward0']);
+  const pairs: [string, string, string][] = [
+    ['add broadcast f32 (fast path)', 'add alpha (generic path)', 'AddBackward0'],
+    ['relu', 'relu through torch.ops.aten (generic path)', 'ReluBackward0'],
+    ['exp', 'exp through torch.ops.aten (generic path)', 'ExpBackward0'],
+    ['softmax', 'softmax through torch.ops.aten (generic path)', 'SoftmaxBackward0'],
+    ['sum', 'sum through torch.ops.aten (generic path)', 'SumBackward0'],
+  ];
+  for (const [fast, generic, gradFn] of pairs) {
+    for (const name of [fast, generic]) {
+      const { js } = outcomes.get(name)!;
+      expect(js.gradFns).toEqual([gradFn]);
+      expect(js.grads!.length).toBeGreaterThan(0);
+      expect(js.grads!.every((gr) => gr !== null)).toBe(true);
+    }
+  }
 });
