@@ -496,7 +496,7 @@ std::string describe(const JsValue& v) {
   throwTypeError(env, message);
 }
 
-// How callOp hands results back: as JS values (Tensor objects made by the factory), not at all
+// How call hands results back: as JS values (Tensor objects made by the factory), not at all
 // (in-place ops, whose JS caller returns `this`), or as the bare handle of a single tensor result
 // (typed wrappers that make the Tensor themselves, saving a call from C++ into JS).
 enum class Results { Values = 0, None = 1, Handle = 2 };
@@ -522,48 +522,70 @@ const Overload* choose(const Op& op, const std::vector<JsValue>& args, const std
   return nullptr;
 }
 
-// callOp(id, args[], kwargs?, results?, handleMask?) -> the op's result(s). Bit i of handleMask
-// set: args[i] is a tensor given by its handle.
-Napi::Value callOp(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  const int id = argInt(info, 0, "operator id");
-  if (id < 0 || static_cast<size_t>(id) >= ops().size()) throwError(env, "invalid operator id");
-  const Op& op = ops()[id];
-  const std::string& name = op.shortName;
-  if (!info[1].IsArray()) throwTypeError(env, name + ": arguments must be an array");
-  auto array = info[1].As<Napi::Array>();
-  const uint32_t handleMask = info.Length() > 4 && info[4].IsNumber() ? info[4].As<Napi::Number>().Uint32Value() : 0;
-  HandleKey key;
-  const uint32_t given = array.Length();
-  std::vector<JsValue> args;
-  args.reserve(given);
-  for (uint32_t i = 0; i < given; i++) {
-    Napi::Value value = array.Get(i);
-    args.push_back(i < 32 && (handleMask >> i) & 1 ? readHandle(env, value) : readValue(env, value, key));
-  }
-  std::vector<Kwarg> kwargs;
-  if (info.Length() > 2 && info[2].IsObject()) {
-    JsValue options = readValue(env, info[2], key, true);
-    if (isKwargs(options)) kwargs = readKwargs(env, info[2].As<Napi::Object>(), key);
-  }
-  const Results mode = info.Length() > 3 && info[3].IsNumber() ? static_cast<Results>(info[3].As<Napi::Number>().Int32Value())
-                                                               : Results::Values;
+// Reads a call's options object into named arguments (none for undefined or a non-options value).
+std::vector<Kwarg> readOptions(Napi::Env env, const Napi::Value& value, HandleKey& key) {
+  if (!value.IsObject()) return {};
+  if (!isKwargs(readValue(env, value, key, true))) return {};
+  return readKwargs(env, value.As<Napi::Object>(), key);
+}
+
+// Matches, converts and calls; returns the results as `mode` says.
+Napi::Value invoke(Napi::Env env, const Op& op, const std::vector<JsValue>& args, const std::vector<Kwarg>& kwargs,
+                   Results mode) {
   std::vector<const JsValue*> chosen;
   const Overload* overload = choose(op, args, kwargs, chosen);
-  if (!overload) noMatch(env, op, name, args, kwargs);
+  if (!overload) noMatch(env, op, op.shortName, args, kwargs);
   std::vector<c10::IValue> stack;
   stack.reserve(overload->params.size());
   for (size_t i = 0; i < overload->params.size(); i++) {
     const c10::Argument& arg = *overload->params[i].arg;
-    if (chosen[i]) stack.push_back(convert(env, *chosen[i], arg.real_type(), arg, name));
+    if (chosen[i]) stack.push_back(convert(env, *chosen[i], arg.real_type(), arg, op.shortName));
     else stack.push_back(*arg.default_value());
   }
   try {
     overload->handle.callBoxed(&stack);
   } catch (const std::exception& e) {
-    throwFrom(env, name, e);
+    throwFrom(env, op.shortName, e);
   }
   return returnResults(env, stack, mode);
+}
+
+const Op& opOf(const Napi::CallbackInfo& info) {
+  const int id = argInt(info, 0, "operator id");
+  if (id < 0 || static_cast<size_t>(id) >= ops().size()) throwError(info.Env(), "invalid operator id");
+  return ops()[id];
+}
+
+// callOp(id, args[], kwargs?) -> the op's result(s), as JS values: the general entry point.
+Napi::Value callOp(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Op& op = opOf(info);
+  if (!info[1].IsArray()) throwTypeError(env, op.shortName + ": arguments must be an array");
+  auto array = info[1].As<Napi::Array>();
+  HandleKey key;
+  std::vector<JsValue> args;
+  args.reserve(array.Length());
+  for (uint32_t i = 0; i < array.Length(); i++) args.push_back(readValue(env, array.Get(i), key));
+  return invoke(env, op, args, readOptions(env, info[2], key), Results::Values);
+}
+
+// call(id, results, handleMask, kwargs, ...args) -> the op's result(s): the typed wrappers' entry
+// point. The arguments come as the call's own (reading array elements through N-API costs about
+// 0.1 us each); bit i of handleMask set means argument i is a tensor given by its bare handle.
+Napi::Value call(const Napi::CallbackInfo& info) {
+  constexpr size_t kFirstArg = 4;
+  Napi::Env env = info.Env();
+  const Op& op = opOf(info);
+  const auto mode = static_cast<Results>(argInt(info, 1, "results"));
+  const uint32_t handleMask = info[2].As<Napi::Number>().Uint32Value();
+  HandleKey key;
+  std::vector<JsValue> args;
+  args.reserve(info.Length() - kFirstArg);
+  for (size_t i = kFirstArg; i < info.Length(); i++) {
+    const size_t at = i - kFirstArg;
+    args.push_back(at < 32 && (handleMask >> at) & 1 ? readHandle(env, info[i]) : readValue(env, info[i], key));
+  }
+  return invoke(env, op, args, readOptions(env, info[3], key), mode);
 }
 
 // Every overload's schema, for error messages and docs: schemas("add") -> string[]
@@ -589,6 +611,7 @@ void init(Napi::Env env, Napi::Object exports) {
   keyHolder().SuppressDestruct();  // lives as long as the process; no napi call after the env is gone
   define(env, exports, "opId", opId);
   define(env, exports, "callOp", callOp);
+  define(env, exports, "call", call);
   define(env, exports, "schemas", schemas);
   define(env, exports, "setTensorFactory", setTensorFactory);
 }

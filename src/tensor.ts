@@ -67,7 +67,7 @@ const ARRAY_TYPES: Record<string, { new (buffer: ArrayBuffer): TypedArray }> = {
 
 // ---- the generic path, as typed wrappers use it ----------------------------------------------
 
-// How callOp returns results (see native/dispatch.cc): as JS values, not at all, or as a bare handle.
+// How the addon returns results (see native/dispatch.cc): as JS values, not at all, or as a bare handle.
 const enum Results {
   Values = 0,
   None = 1,
@@ -90,7 +90,7 @@ const fast = native as unknown as {
 };
 
 const dispatch = native as unknown as {
-  callOp(id: number, args: unknown[], kwargs: object | undefined, results: Results, handleMask?: number): unknown;
+  call(id: number, results: Results, handleMask: number, kwargs: object | undefined, ...args: unknown[]): unknown;
 };
 
 const opIds = new Map<string, number>();
@@ -119,7 +119,7 @@ function call(name: string, args: unknown[], kwargs: object | undefined, results
       given[i] = arg;
     }
   }
-  return dispatch.callOp(opId(name), given, kwargs, results, handleMask);
+  return dispatch.call(opId(name), results, handleMask, kwargs, ...given);
 }
 
 /** Calls ATen operator `name` (overload optional: `'add.Tensor'`) whose result is one tensor. */
@@ -152,17 +152,19 @@ const asList = (dims: number | number[]): number[] => (Array.isArray(dims) ? dim
 // `(dim?, options?)` or `(options)` of reductions, merged into one options object.
 type DimOptions = ReduceOptions & VarianceOptions;
 function reduceArgs(dim?: number | number[] | DimOptions, options?: DimOptions): DimOptions {
-  return typeof dim === 'object' && !Array.isArray(dim) ? dim : { ...options, dim: dim ?? options?.dim };
+  if (typeof dim === 'object' && !Array.isArray(dim)) return dim;
+  return options === undefined ? { dim } : { ...options, dim: dim ?? options.dim };
 }
 
 // Keyword arguments are read by name on the native side, so they are passed only when given.
 const dtypeOption = (dtype?: Dtype) => (dtype === undefined ? undefined : { dtype });
 
-// A reduction over all elements, or over `dim` (the `.dim` overloads), positionally.
-function reduction(name: string, self: Tensor, options: ReduceOptions, asDimList = true): Tensor {
+// A reduction over all elements, or over `dim` (the `.dim` overloads), positionally. (A single
+// dim is passed as a number: the addon takes one int for a dim list, as Python does.)
+function reduction(name: string, self: Tensor, options: ReduceOptions): Tensor {
   const { dim, keepdim, dtype } = options;
   if (dim === undefined) return tensorOp(name, [self], dtypeOption(dtype));
-  return tensorOp(name, [self, asDimList ? asList(dim) : dim, keepdim ?? false], dtypeOption(dtype));
+  return tensorOp(name, [self, dim, keepdim ?? false], dtypeOption(dtype));
 }
 
 function isDtype(name: string): name is Dtype {
@@ -530,12 +532,12 @@ export class Tensor {
 
   /** True if every element (or every along `dim`) is non-zero. */
   all(dim?: number | { dim?: number; keepdim?: boolean }): Tensor {
-    return reduction('all', this, reduceArgs(dim), false);
+    return reduction('all', this, reduceArgs(dim));
   }
 
   /** True if any element (or any along `dim`) is non-zero. */
   any(dim?: number | { dim?: number; keepdim?: boolean }): Tensor {
-    return reduction('any', this, reduceArgs(dim), false);
+    return reduction('any', this, reduceArgs(dim));
   }
 
   // ---- reductions -------------------------------------------------------------------------------
@@ -552,7 +554,7 @@ export class Tensor {
   }
 
   prod(dim?: number | ReduceOptions, options?: ReduceOptions): Tensor {
-    return reduction('prod', this, reduceArgs(dim, options), false);
+    return reduction('prod', this, reduceArgs(dim, options));
   }
 
   /** Standard deviation; `unbiased` (default true) divides by N - 1, or give `correction`. */
