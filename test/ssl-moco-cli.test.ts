@@ -43,9 +43,10 @@ describe('train moco / eval linear', () => {
     expect(result.testAccuracy.knn).toBeGreaterThan(0);
     expect(JSON.parse(fs.readFileSync(path.join(straight, 'result.json'), 'utf8'))).toEqual(result);
     const metrics = lines(path.join(straight, 'metrics.jsonl'));
-    expect(metrics.map((m) => [m.epoch, m.step])).toEqual([[1, 4], [2, 8]]);
+    // epoch 0: the initial encoder's kNN accuracy, before any step
+    expect(metrics.map((m) => [m.epoch, m.step])).toEqual([[0, 0], [1, 4], [2, 8]]);
     for (const m of metrics) {
-      expect(Number.isFinite(m.loss) && m.seconds > 0).toBe(true);
+      if (m.epoch > 0) expect(Number.isFinite(m.loss) && m.seconds > 0).toBe(true);
       expect(m.testAccuracy.knn).toBeGreaterThanOrEqual(0);
       expect(m.testAccuracy.knn).toBeLessThanOrEqual(100);
     }
@@ -66,10 +67,10 @@ describe('train moco / eval linear', () => {
 
     const resumed = path.join(tmp, 'resumed');
     await run(trainMoCoCommand, [...TINY, '--epochs', '2', '--stop-after', '1', '--out', resumed]);
-    expect(lines(path.join(resumed, 'metrics.jsonl'))).toHaveLength(1);
+    expect(lines(path.join(resumed, 'metrics.jsonl'))).toHaveLength(2);
     const finished = await run(trainMoCoCommand, [...TINY, '--epochs', '2', '--resume', '--out', resumed]);
     const again = lines(path.join(resumed, 'metrics.jsonl'));
-    expect(again.map((m) => m.epoch)).toEqual([1, 2]);
+    expect(again.map((m) => m.epoch)).toEqual([0, 1, 2]);
     expect(again.map((m) => [m.loss, m.testAccuracy.knn])).toEqual(metrics.map((m) => [m.loss, m.testAccuracy.knn]));
     expect(finished.testAccuracy).toEqual(result.testAccuracy);
 

@@ -292,6 +292,14 @@ export async function trainMoCo(config: MoCoConfig, control: RunControl): Promis
   const knnBank = firstRows(trainSet, config.knnBank);
   const knnTest = firstRows(testSet, config.knnTest);
   const perStep = config.version === 3;
+  const knnOf = () => knnMonitor(moco.backbone(), knnBank, knnTest, { classes: info.classes, k: config.knnK, t: config.knnT, prepare, device });
+  if (startEpoch === 0 && lastEpoch > 0) {
+    // The initial (random) encoder's kNN accuracy: the curve's starting point.
+    const initial: EpochMetrics = { epoch: 0, step: 0, seconds: 0, cpuSeconds: 0, testAccuracy: { knn: knnOf() } };
+    folder.truncateMetrics(-1);
+    folder.appendMetrics(initial);
+    history = [initial];
+  }
 
   for (let epoch = startEpoch; epoch < lastEpoch; epoch++) {
     const started = Date.now();
@@ -328,8 +336,7 @@ export async function trainMoCo(config: MoCoConfig, control: RunControl): Promis
       bar.update(i + 1, { loss: lossSum / (i + 1), acc: accuracySum / (i + 1), lr: optimizer.paramGroups[0].lr });
     }
     order.dispose();
-    const backbone = moco.backbone();
-    const knn = knnMonitor(backbone, knnBank, knnTest, { classes: info.classes, k: config.knnK, t: config.knnT, prepare, device });
+    const knn = knnOf();
     seconds += (Date.now() - started) / 1000;
     cpuSeconds += cpuSecondsSince(cpuStarted);
     const metrics: EpochMetrics = {
