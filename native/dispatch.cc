@@ -556,17 +556,23 @@ const Op& opOf(const Napi::CallbackInfo& info) {
   return ops()[id];
 }
 
-// callOp(id, args[], kwargs?) -> the op's result(s), as JS values: the general entry point.
+// callOp(id, args[], kwargs?, results?, handleMask?) -> the op's result(s): the general entry
+// point. `results` defaults to JS values; bit i of handleMask set means args[i] is a bare handle.
 Napi::Value callOp(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const Op& op = opOf(info);
   if (!info[1].IsArray()) throwTypeError(env, op.shortName + ": arguments must be an array");
   auto array = info[1].As<Napi::Array>();
+  const auto mode = info[3].IsNumber() ? static_cast<Results>(info[3].As<Napi::Number>().Int32Value()) : Results::Values;
+  const uint32_t handleMask = info[4].IsNumber() ? info[4].As<Napi::Number>().Uint32Value() : 0;
   HandleKey key;
   std::vector<JsValue> args;
   args.reserve(array.Length());
-  for (uint32_t i = 0; i < array.Length(); i++) args.push_back(readValue(env, array.Get(i), key));
-  return invoke(env, op, args, readOptions(env, info[2], key), Results::Values);
+  for (uint32_t i = 0; i < array.Length(); i++) {
+    Napi::Value value = array.Get(i);
+    args.push_back(i < 32 && (handleMask >> i) & 1 ? readHandle(env, value) : readValue(env, value, key));
+  }
+  return invoke(env, op, args, readOptions(env, info[2], key), mode);
 }
 
 // call(id, results, handleMask, kwargs, ...args) -> the op's result(s): the typed wrappers' entry
