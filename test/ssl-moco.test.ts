@@ -201,6 +201,15 @@ describe('MoCo module', () => {
     expect(backbone.call(torch.randn([2, 1, 5, 5])).shape).toEqual([2, 3]);
   });
 
+  test('torch.ssl exports the MoCo pieces', () => {
+    expect(torch.ssl.MoCo).toBe(MoCo);
+    expect(torch.ssl.SplitBatchNorm).toBe(SplitBatchNorm);
+    expect(typeof torch.ssl.infoNCE).toBe('function');
+    expect(typeof torch.ssl.KeyQueue).toBe('function');
+    expect(typeof torch.ssl.knnMonitor).toBe('function');
+    expect(typeof torch.ssl.linearProbe).toBe('function');
+  });
+
   test('bad options are clear Errors', () => {
     expect(() => new MoCo({ encoder: new TinyEncoder(1, 3, 4), version: 4 as 1 })).toThrow(/version must be 1, 2 or 3/);
     expect(() => new MoCo({ encoder: new TinyEncoder(1, 3, 4), dim: 5 })).toThrow(/encoder.fc outputs 4 features but dim is 5/);

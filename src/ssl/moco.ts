@@ -36,7 +36,8 @@ export interface MoCoOptions {
   mlpDim?: number;
 }
 
-export interface MoCoOutput extends ContrastiveOutput {}
+/** `{ logits, labels, loss }`: v1/v2 logits [N, 1 + K] with labels 0; v3 both directions' [N, N] logits stacked, labels arange(N) twice. */
+export type MoCoOutput = ContrastiveOutput;
 
 const DEFAULT_TEMPERATURE: Record<MoCoVersion, number> = { 1: 0.07, 2: 0.2, 3: 1.0 };
 
