@@ -4,7 +4,8 @@
 // (read t, read s, write t: 12 bytes a parameter) over its time, next to the memory bandwidth of
 // this machine measured by copying a large buffer, in both processes.
 import * as torch from '../src';
-import { emaUpdate, HasWeights } from '../src/ssl';
+import { native } from '../src/native';
+import { emaUpdate } from '../src/ssl';
 import { BenchResult, alternate, closePeers, compare, repeats, secondsPerCall, startPeers, stats } from './harness';
 
 const DECAY = 0.999;
@@ -13,10 +14,8 @@ const COPIES_PER_SAMPLE = 5;
 const BUFFER_MIB = 256;
 const BYTES_PER_PARAMETER = 3 * 4;
 
-function weights(shapes: number[][]): HasWeights {
-  const parameters = shapes.map((s) => torch.randn(s));
-  return { parameters: () => parameters, buffers: () => [] };
-}
+// native/ema.cc: the one-pass kernel, given the two lists (as the _foreach path is timed).
+const kernel = native as unknown as { emaAverage(targets: torch.Tensor[], sources: torch.Tensor[], decay: number): void };
 
 export async function main(): Promise<BenchResult> {
   const peers = await startPeers('ema', ['default']);
@@ -24,17 +23,23 @@ export async function main(): Promise<BenchResult> {
   try {
     const { shapes } = await py.call<{ shapes: number[][] }>('setup', { decay: DECAY, bandwidth_mib: BUFFER_MIB });
     torch.manualSeed(0);
-    const student = weights(shapes);
-    const teacher = weights(shapes);
-    const parameters = shapes.reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0);
+    const student = torch.models.resnet18();
+    const teacher = student.copy();
+    const ours = student.parameters().map((p) => p.shape.join('x'));
+    if (ours.join() !== shapes.map((s) => s.join('x')).join()) throw new Error("EMA: momentum-torch's and torchvision's ResNet-18 have different parameters");
+    const parameters = student.parameters().reduce((n, p) => n + p.numel(), 0);
     const src = torch.randn([(BUFFER_MIB * 2 ** 20) / 4]);
     const dst = torch.zeros([(BUFFER_MIB * 2 ** 20) / 4]);
 
+    const [teacherParameters, studentParameters] = [teacher.parameters(), student.parameters()];
     const fused = (): number => secondsPerCall(() => emaUpdate(teacher, student, DECAY, { buffers: 'none' }), UPDATES_PER_SAMPLE, 1);
+    const onePass = (): number => secondsPerCall(() => kernel.emaAverage(teacherParameters, studentParameters, DECAY), UPDATES_PER_SAMPLE, 1);
+    const walk = secondsPerCall(() => (teacher.parameters(), student.parameters()), 200, 20);
     const copy = (): number => secondsPerCall(() => dst.copy_(src), COPIES_PER_SAMPLE, 1);
     const s = await alternate(
       {
         fused,
+        onePass,
         authors: () => py.call<number>('authors', { iterations: UPDATES_PER_SAMPLE }),
         foreach: () => py.call<number>('foreach', { iterations: UPDATES_PER_SAMPLE }),
         copy,
@@ -57,11 +62,13 @@ export async function main(): Promise<BenchResult> {
         compare("fused emaUpdate vs the authors' per-parameter loop", 'ms', ms(s.fused), ms(s.authors)),
         compare('fused emaUpdate vs torch._foreach_mul_/_foreach_add_', 'ms', ms(s.fused), ms(s.foreach), 1.0),
         compare('fused emaUpdate vs the memory-bandwidth bound (12 B/param at copy bandwidth)', 'ms', ms(s.fused), boundMs, 1.5),
+        compare('one-pass kernel (native/ema.cc emaAverage, lists given) vs torch._foreach', 'ms', ms(s.onePass), ms(s.foreach)),
       ],
       notes: [
-        `ResNet-18 (torchvision layout, 1000 classes): ${shapes.length} parameter tensors, ${(parameters / 1e6).toFixed(2)}M floats; decay ${DECAY}; buffers left alone on both sides, as the authors' loop does.`,
-        `Effective bandwidth of an update (12 B/param / time), median (min–max), GB/s: ${line('momentum-torch emaUpdate', emaGBs(s.fused), 'GB/s')}; ${line("PyTorch authors' loop", emaGBs(s.authors), 'GB/s')}; ${line('PyTorch _foreach', emaGBs(s.foreach), 'GB/s')}.`,
+        `torch.models.resnet18() and torchvision's resnet18() (1000 classes): ${shapes.length} parameter tensors, ${(parameters / 1e6).toFixed(2)}M floats; decay ${DECAY}; buffers left alone on both sides, as the authors' loop does.`,
+        `Effective bandwidth of an update (12 B/param / time), median (min–max), GB/s: ${line('momentum-torch emaUpdate', emaGBs(s.fused), 'GB/s')}; ${line('momentum-torch emaAverage kernel', emaGBs(s.onePass), 'GB/s')}; ${line("PyTorch authors' loop", emaGBs(s.authors), 'GB/s')}; ${line('PyTorch _foreach', emaGBs(s.foreach), 'GB/s')}.`,
         `Memory bandwidth, copy of a ${BUFFER_MIB} MiB float32 buffer (2 x size / time, STREAM's count; the hidden read-for-ownership of the destination not counted): ${line('momentum-torch', copyGBs(s.copy), 'GB/s')}; ${line('PyTorch', copyGBs(s.pyCopy), 'GB/s')}.`,
+        `emaUpdate takes the parameter lists from the two Modules on every call (\`parameters()\`, a walk over the module tree, as MeanTeacher and MoCo call it each step): ${(walk * 1e3).toFixed(3)} ms of its time here. The authors' loop walks its modules too (`zip(ema_model.parameters(), model.parameters())`); the _foreach path and the emaAverage kernel are timed with their lists ready-made.`,
         `Same thread count both sides; ${UPDATES_PER_SAMPLE} updates a sample after one untimed, ${s.fused.length} alternating repeats. The allocator plays no part (all in place), so PyTorch runs with its defaults only.`,
       ],
     };
