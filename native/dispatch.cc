@@ -575,23 +575,31 @@ Napi::Value callOp(const Napi::CallbackInfo& info) {
   return invoke(env, op, args, readOptions(env, info[2], key), mode);
 }
 
-// call(id, results, handleMask, kwargs, ...args) -> the op's result(s): the typed wrappers' entry
-// point. The arguments come as the call's own (reading array elements through N-API costs about
-// 0.1 us each); bit i of handleMask set means argument i is a tensor given by its bare handle.
+// call(id, results, handleMask, positional, ...args, ...options) -> the op's result(s): the typed
+// wrappers' entry point. The arguments come as the call's own (reading array elements or object
+// properties through N-API costs about 0.1 us each): `positional` values, then the options as
+// name, value pairs. Bit i of handleMask set means argument i is a tensor given by its bare handle.
 Napi::Value call(const Napi::CallbackInfo& info) {
   constexpr size_t kFirstArg = 4;
   Napi::Env env = info.Env();
   const Op& op = opOf(info);
   const auto mode = static_cast<Results>(argInt(info, 1, "results"));
   const uint32_t handleMask = info[2].As<Napi::Number>().Uint32Value();
+  const size_t positional = static_cast<size_t>(argInt(info, 3, "positional"));
+  const size_t end = info.Length();
+  if (kFirstArg + positional > end || (end - kFirstArg - positional) % 2) throwError(env, op.shortName + ": malformed call");
   HandleKey key;
   std::vector<JsValue> args;
-  args.reserve(info.Length() - kFirstArg);
-  for (size_t i = kFirstArg; i < info.Length(); i++) {
-    const size_t at = i - kFirstArg;
-    args.push_back(at < 32 && (handleMask >> at) & 1 ? readHandle(env, info[i]) : readValue(env, info[i], key));
+  args.reserve(positional);
+  for (size_t at = 0; at < positional; at++) {
+    Napi::Value value = info[kFirstArg + at];
+    args.push_back(at < 32 && (handleMask >> at) & 1 ? readHandle(env, value) : readValue(env, value, key));
   }
-  return invoke(env, op, args, readOptions(env, info[3], key), mode);
+  std::vector<Kwarg> kwargs;
+  for (size_t i = kFirstArg + positional; i < end; i += 2) {
+    kwargs.push_back({info[i].As<Napi::String>().Utf8Value(), readValue(env, info[i + 1], key)});
+  }
+  return invoke(env, op, args, kwargs, mode);
 }
 
 // Every overload's schema, for error messages and docs: schemas("add") -> string[]

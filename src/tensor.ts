@@ -90,7 +90,7 @@ const fast = native as unknown as {
 };
 
 const dispatch = native as unknown as {
-  call(id: number, results: Results, handleMask: number, kwargs: object | undefined, ...args: unknown[]): unknown;
+  call(id: number, results: Results, handleMask: number, positional: number, ...argsThenOptions: unknown[]): unknown;
 };
 
 const opIds = new Map<string, number>();
@@ -105,8 +105,9 @@ function opId(name: string): number {
   return id;
 }
 
-// The positional arguments as the addon takes them fastest: each Tensor replaced by its bare
-// handle, and a bit mask saying which (so the addon reads no `_h` property).
+// The arguments as the addon takes them fastest: each Tensor replaced by its bare handle, with a
+// bit mask saying which (so the addon reads no `_h` property), then the options given (not
+// undefined) as name, value pairs (so the addon lists no object's properties).
 function call(name: string, args: unknown[], kwargs: object | undefined, results: Results): unknown {
   const given: unknown[] = new Array(args.length);
   let handleMask = 0;
@@ -119,7 +120,10 @@ function call(name: string, args: unknown[], kwargs: object | undefined, results
       given[i] = arg;
     }
   }
-  return dispatch.call(opId(name), results, handleMask, kwargs, ...given);
+  if (kwargs !== undefined) {
+    for (const [key, value] of Object.entries(kwargs)) if (value !== undefined) given.push(key, value);
+  }
+  return dispatch.call(opId(name), results, handleMask, args.length, ...given);
 }
 
 /** Calls ATen operator `name` (overload optional: `'add.Tensor'`) whose result is one tensor. */
