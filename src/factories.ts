@@ -116,12 +116,18 @@ function sized(op: string, size: Size, options: TensorOptions): Tensor {
   return finish(callOp(op, [size], factoryOptions(options)), options);
 }
 
+/** A tensor of zeros: `zeros([2, 3], { dtype, device, requiresGrad })` (float32 by default). */
 export const zeros = (size: Size, options: TensorOptions = {}) => sized('zeros', size, options);
+/** A tensor of ones. */
 export const ones = (size: Size, options: TensorOptions = {}) => sized('ones', size, options);
+/** A tensor whose elements are not set (whatever the memory held). */
 export const empty = (size: Size, options: TensorOptions = {}) => sized('empty', size, options);
+/** Standard normal samples from the global generator (`manualSeed` repeats them, as in PyTorch). */
 export const randn = (size: Size, options: TensorOptions = {}) => sized('randn', size, options);
+/** Uniform samples from [0, 1) from the global generator. */
 export const rand = (size: Size, options: TensorOptions = {}) => sized('rand', size, options);
 
+/** A tensor filled with `value`; the dtype follows the value (int64 for integers), as in PyTorch. */
 export function full(size: Size, value: number | boolean, options: TensorOptions = {}): Tensor {
   return finish(callOp('full', [size, value], factoryOptions(options)), options);
 }
@@ -139,10 +145,12 @@ export function arange(start: number, end?: number | TensorOptions, step?: numbe
   return finish(callOp('arange', [start, end, step], factoryOptions(options)), options);
 }
 
+/** `steps` evenly spaced values from `start` to `end` inclusive. */
 export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
   return finish(callOp('linspace', [start, end, steps], factoryOptions(options)), options);
 }
 
+/** The `n` x `m` (default square) identity matrix. */
 export function eye(n: number, m?: number | TensorOptions, options: TensorOptions = {}): Tensor {
   if (typeof m !== 'number') return eye(n, n, (m as TensorOptions) ?? {});
   return finish(callOp('eye', [n, m], factoryOptions(options)), options);
@@ -152,8 +160,11 @@ function like(op: string, t: Tensor, options: TensorOptions): Tensor {
   return finish(callOp(op, [t], factoryOptions(options)), options);
 }
 
+/** Zeros shaped like `t`, of its dtype and device unless the options say otherwise. */
 export const zerosLike = (t: Tensor, options: TensorOptions = {}) => like('zeros_like', t, options);
+/** Ones shaped like `t`, of its dtype and device unless the options say otherwise. */
 export const onesLike = (t: Tensor, options: TensorOptions = {}) => like('ones_like', t, options);
+/** Standard normal samples shaped like `t`. */
 export const randnLike = (t: Tensor, options: TensorOptions = {}) => like('randn_like', t, options);
 
 // ---- combining tensors ------------------------------------------------------------------------

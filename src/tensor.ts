@@ -191,6 +191,7 @@ export class Tensor {
     return native.shape(this);
   }
 
+  /** The element type: `'float32'`, `'int64'`, ... */
   get dtype(): Dtype {
     return native.dtype(this) as Dtype;
   }
@@ -200,6 +201,7 @@ export class Tensor {
     return native.device(this);
   }
 
+  /** The number of dimensions. */
   get ndim(): number {
     return this.shape.length;
   }
@@ -220,14 +222,17 @@ export class Tensor {
     return shape[d];
   }
 
+  /** Whether the tensor lives on a CUDA device. */
   get isCuda(): boolean {
     return this.device.startsWith('cuda');
   }
 
+  /** Whether `dispose()` (or the end of its `tidy`) has freed the tensor. */
   get isDisposed(): boolean {
     return this._h < 0;
   }
 
+  /** The number of elements. */
   numel(): number {
     return this.shape.reduce((a, b) => a * b, 1);
   }
@@ -237,6 +242,7 @@ export class Tensor {
     return fast.isContiguous(this);
   }
 
+  /** Whether autograd records operations on this tensor. */
   get requiresGrad(): boolean {
     return native.requiresGrad(this);
   }
@@ -309,6 +315,7 @@ export class Tensor {
     return format(this);
   }
 
+  /** `console.log` shows the PyTorch form. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.isDisposed ? 'Tensor(disposed)' : this.toString();
   }
@@ -323,6 +330,7 @@ export class Tensor {
     }
   }
 
+  /** Frees the tensor (`using t = ...` disposes it at the end of the block). */
   [Symbol.dispose](): void {
     this.dispose();
   }
@@ -347,6 +355,7 @@ export class Tensor {
     return tensorOp('sub', [this, other], options);
   }
 
+  /** `this * other`, broadcasting. */
   mul(other: TensorLike): Tensor {
     if (other instanceof Tensor) return new Tensor(native.mul(this._h, other._h));
     if (typeof other === 'number') return new Tensor(native.mulScalar(this._h, other));
@@ -368,10 +377,12 @@ export class Tensor {
     return new Tensor(native.matmul(this._h, other._h));
   }
 
+  /** Matrix product of two 2-D tensors. */
   mm(other: Tensor): Tensor {
     return tensorOp('mm', [this, other]);
   }
 
+  /** Batched matrix product of `[b, n, m]` and `[b, m, p]`. */
   bmm(other: Tensor): Tensor {
     return tensorOp('bmm', [this, other]);
   }
@@ -396,78 +407,97 @@ export class Tensor {
     return tensorOp('lerp', [this, end, weight]);
   }
 
+  /** Python's `%`: the remainder with the divisor's sign. */
   remainder(other: TensorLike): Tensor {
     return tensorOp('remainder', [this, other]);
   }
 
+  /** `-this`. */
   neg(): Tensor {
     return new Tensor(fast.neg(this._h));
   }
 
+  /** e to the power of each element. */
   exp(): Tensor {
     return new Tensor(fast.exp(this._h));
   }
 
+  /** The natural logarithm (nan below 0, -inf at 0). */
   log(): Tensor {
     return new Tensor(fast.log(this._h));
   }
 
+  /** `log(1 + x)`, accurate near 0. */
   log1p(): Tensor {
     return tensorOp('log1p', [this]);
   }
 
+  /** The square root. */
   sqrt(): Tensor {
     return tensorOp('sqrt', [this]);
   }
 
+  /** `1 / sqrt(x)`. */
   rsqrt(): Tensor {
     return tensorOp('rsqrt', [this]);
   }
 
+  /** `x * x`. */
   square(): Tensor {
     return tensorOp('square', [this]);
   }
 
+  /** The absolute value. */
   abs(): Tensor {
     return tensorOp('abs', [this]);
   }
 
+  /** -1, 0 or 1 by the sign of each element. */
   sign(): Tensor {
     return tensorOp('sign', [this]);
   }
 
+  /** `1 / x`. */
   reciprocal(): Tensor {
     return tensorOp('reciprocal', [this]);
   }
 
+  /** Rounds down. */
   floor(): Tensor {
     return tensorOp('floor', [this]);
   }
 
+  /** Rounds up. */
   ceil(): Tensor {
     return tensorOp('ceil', [this]);
   }
 
+  /** Rounds half to even, as PyTorch does. */
   round(): Tensor {
     return tensorOp('round', [this]);
   }
 
+  /** The sine. */
   sin(): Tensor {
     return tensorOp('sin', [this]);
   }
 
+  /** The cosine. */
   cos(): Tensor {
     return tensorOp('cos', [this]);
   }
 
+  /** `1 / (1 + exp(-x))`. */
   sigmoid(): Tensor {
     return new Tensor(fast.sigmoid(this._h));
   }
 
+  /** The hyperbolic tangent. */
   tanh(): Tensor {
     return new Tensor(fast.tanh(this._h));
   }
 
+  /** `max(x, 0)`. */
   relu(): Tensor {
     return new Tensor(fast.relu(this._h));
   }
@@ -478,48 +508,59 @@ export class Tensor {
     return tensorOp('clamp', [this, lo, hi]);
   }
 
+  /** `max(x, min)`. */
   clampMin(min: TensorLike): Tensor {
     return tensorOp('clamp_min', [this, min]);
   }
 
+  /** `min(x, max)`. */
   clampMax(max: TensorLike): Tensor {
     return tensorOp('clamp_max', [this, max]);
   }
 
   // ---- comparisons and logic --------------------------------------------------------------------
 
+  /** Elementwise `==` (a bool tensor), broadcasting. */
   eq(other: TensorLike): Tensor {
     return tensorOp('eq', [this, other]);
   }
 
+  /** Elementwise `!=` (a bool tensor), broadcasting. */
   ne(other: TensorLike): Tensor {
     return tensorOp('ne', [this, other]);
   }
 
+  /** Elementwise `>` (a bool tensor), broadcasting. */
   gt(other: TensorLike): Tensor {
     return tensorOp('gt', [this, other]);
   }
 
+  /** Elementwise `<` (a bool tensor), broadcasting. */
   lt(other: TensorLike): Tensor {
     return tensorOp('lt', [this, other]);
   }
 
+  /** Elementwise `>=` (a bool tensor), broadcasting. */
   ge(other: TensorLike): Tensor {
     return tensorOp('ge', [this, other]);
   }
 
+  /** Elementwise `<=` (a bool tensor), broadcasting. */
   le(other: TensorLike): Tensor {
     return tensorOp('le', [this, other]);
   }
 
+  /** Elementwise logical not (a bool tensor). */
   logicalNot(): Tensor {
     return tensorOp('logical_not', [this]);
   }
 
+  /** Elementwise logical and (a bool tensor). */
   logicalAnd(other: Tensor): Tensor {
     return tensorOp('logical_and', [this, other]);
   }
 
+  /** Elementwise logical or (a bool tensor). */
   logicalOr(other: Tensor): Tensor {
     return tensorOp('logical_or', [this, other]);
   }
@@ -557,6 +598,7 @@ export class Tensor {
     return reduction('mean', this, reduceArgs(dim, options));
   }
 
+  /** Product of all elements, or along `dim`. */
   prod(dim?: number | ReduceOptions, options?: ReduceOptions): Tensor {
     return reduction('prod', this, reduceArgs(dim, options));
   }
@@ -577,10 +619,12 @@ export class Tensor {
     return tensorOp('norm', [this, p === 'fro' ? 2 : p, dims, options.keepdim ?? false]);
   }
 
+  /** `log(sum(exp(x)))` along `dim`, computed stably. */
   logsumexp(dim: number | number[], options: { keepdim?: boolean } = {}): Tensor {
     return tensorOp('logsumexp', [this, asList(dim), options.keepdim ?? false]);
   }
 
+  /** Cumulative sum along `dim`. */
   cumsum(dim: number, options: { dtype?: Dtype } = {}): Tensor {
     return tensorOp('cumsum', [this, dim], dtypeOption(options.dtype));
   }
@@ -638,11 +682,13 @@ export class Tensor {
     return valuesIndices(tensorsOp('sort', [this, options.dim ?? -1, options.descending ?? false]));
   }
 
+  /** Softmax along `dim` (optionally computed in `dtype`). */
   softmax(dim: number, options: { dtype?: Dtype } = {}): Tensor {
     if (Number.isInteger(dim) && options.dtype === undefined) return new Tensor(fast.softmax(this._h, dim));
     return tensorOp('softmax', [this, dim, options.dtype ?? null]);
   }
 
+  /** Log-softmax along `dim`, computed stably in one op. */
   logSoftmax(dim: number, options: { dtype?: Dtype } = {}): Tensor {
     if (Number.isInteger(dim) && options.dtype === undefined) return new Tensor(fast.logSoftmax(this._h, dim));
     return tensorOp('log_softmax', [this, dim, options.dtype ?? null]);
@@ -705,6 +751,7 @@ export class Tensor {
     return tensorOp('expand', [this, sizeArgs(shape)]);
   }
 
+  /** `expand` to `other`'s shape. */
   expandAs(other: Tensor): Tensor {
     return tensorOp('expand_as', [this, other]);
   }
@@ -832,14 +879,17 @@ export class Tensor {
     return inPlace(this, 'sub_', [other], options) as this;
   }
 
+  /** `this *= other` in place. */
   mul_(other: TensorLike): this {
     return inPlace(this, 'mul_', [other]) as this;
   }
 
+  /** `this /= other` in place (`roundingMode` as in `div`). */
   div_(other: TensorLike, options?: { roundingMode?: 'trunc' | 'floor' }): this {
     return inPlace(this, 'div_', [other], options) as this;
   }
 
+  /** `this **= exponent` in place. */
   pow_(exponent: TensorLike): this {
     return inPlace(this, 'pow_', [exponent]) as this;
   }
@@ -859,10 +909,12 @@ export class Tensor {
     return inPlace(this, 'copy_', [src], options) as this;
   }
 
+  /** Fills with zeros. */
   zero_(): this {
     return inPlace(this, 'zero_', []) as this;
   }
 
+  /** Fills with `value`. */
   fill_(value: TensorLike): this {
     return inPlace(this, 'fill_', [value]) as this;
   }
@@ -872,15 +924,18 @@ export class Tensor {
     return inPlace(this, 'lerp_', [end, weight]) as this;
   }
 
+  /** Clamps into [min, max] in place (see `clamp`). */
   clamp_(min?: TensorLike | null | { min?: TensorLike; max?: TensorLike }, max?: TensorLike | null): this {
     const [lo, hi] = clampBounds(min, max);
     return inPlace(this, 'clamp_', [lo, hi]) as this;
   }
 
+  /** Writes `value` wherever `mask` is true. */
   maskedFill_(mask: Tensor, value: TensorLike): this {
     return inPlace(this, 'masked_fill_', [mask, value]) as this;
   }
 
+  /** `max(x, 0)` in place. */
   relu_(): this {
     return inPlace(this, 'relu_', []) as this;
   }
@@ -937,6 +992,7 @@ export class Tensor {
     return tensorOp('to', [this], target);
   }
 
+  /** This tensor on the CPU (itself when already there). */
   cpu(): Tensor {
     return this.to('cpu');
   }
@@ -946,26 +1002,32 @@ export class Tensor {
     return this.to(index === undefined ? 'cuda' : `cuda:${index}`);
   }
 
+  /** As float32. */
   float(): Tensor {
     return this.to('float32');
   }
 
+  /** As float64. */
   double(): Tensor {
     return this.to('float64');
   }
 
+  /** As float16. */
   half(): Tensor {
     return this.to('float16');
   }
 
+  /** As int64. */
   long(): Tensor {
     return this.to('int64');
   }
 
+  /** As int32. */
   int(): Tensor {
     return this.to('int32');
   }
 
+  /** As bool (non-zero is true). */
   bool(): Tensor {
     return this.to('bool');
   }
