@@ -58,7 +58,8 @@ void define(Napi::Env env, Napi::Object exports, const char* name, Method fn) {
 
 namespace {
 
-constexpr double kSlotSpan = 16777216.0;  // 2^24 live tensors at most
+constexpr int kSlotBits = 24;  // 2^24 live tensors at most
+constexpr double kSlotSpan = static_cast<double>(1 << kSlotBits);
 
 struct Slot {
   at::Tensor tensor;
@@ -82,8 +83,9 @@ int64_t tensorBytes(const at::Tensor& t) {
 
 Slot* slotOf(double handle) {
   if (!(handle >= 0)) return nullptr;
-  const uint32_t index = static_cast<uint32_t>(std::fmod(handle, kSlotSpan));
-  const uint32_t generation = static_cast<uint32_t>(handle / kSlotSpan);
+  const uint64_t bits = static_cast<uint64_t>(handle);
+  const uint32_t index = static_cast<uint32_t>(bits & ((1u << kSlotBits) - 1));
+  const uint32_t generation = static_cast<uint32_t>(bits >> kSlotBits);
   if (index >= slots.size() || slots[index].generation != generation || !slots[index].tensor.defined()) return nullptr;
   return &slots[index];
 }
