@@ -291,11 +291,15 @@ export async function trainMoCo(config: MoCoConfig, control: RunControl): Promis
   const lastEpoch = control.stopAfter ? Math.min(config.epochs, startEpoch + control.stopAfter) : config.epochs;
   const knnBank = firstRows(trainSet, config.knnBank);
   const knnTest = firstRows(testSet, config.knnTest);
-  const perStep = config.version === 3;
   const knnOf = () => knnMonitor(moco.backbone(), knnBank, knnTest, { classes: info.classes, k: config.knnK, t: config.knnT, prepare, device });
   if (startEpoch === 0 && lastEpoch > 0) {
-    // The initial (random) encoder's kNN accuracy: the curve's starting point.
-    const initial: EpochMetrics = { epoch: 0, step: 0, seconds: 0, cpuSeconds: 0, testAccuracy: { knn: knnOf() } };
+    // The initial (random) encoder's kNN accuracy: the curve's starting point (its time counts).
+    const started = Date.now();
+    const cpuStarted = process.cpuUsage();
+    const knn = knnOf();
+    seconds = (Date.now() - started) / 1000;
+    cpuSeconds = cpuSecondsSince(cpuStarted);
+    const initial: EpochMetrics = { epoch: 0, step: 0, seconds: Number(seconds.toFixed(1)), cpuSeconds: Number(cpuSeconds.toFixed(1)), testAccuracy: { knn } };
     folder.truncateMetrics(-1);
     folder.appendMetrics(initial);
     history = [initial];
@@ -305,37 +309,9 @@ export async function trainMoCo(config: MoCoConfig, control: RunControl): Promis
     const started = Date.now();
     const cpuStarted = process.cpuUsage();
     manualSeed(config.seed * 100003 + epoch + 1); // each epoch's draws are the same whether resumed or not
-    moco.train();
-    if (!perStep) setLr(optimizer, learningRate(epoch, config));
-    const order = tensorOp('randperm', [trainSet.length]);
     const bar = new ProgressBar({ total: stepsPerEpoch, label: `epoch ${epoch + 1}/${config.epochs}`, silent: control.quiet, stream: control.log });
-    const lossTrace: [number, number][] = [];
-    let lossSum = 0;
-    let accuracySum = 0;
-    let traceSum = 0;
-    let traceCount = 0;
-    for (let i = 0; i < stepsPerEpoch; i++) {
-      const progress = epoch + i / stepsPerEpoch;
-      if (perStep) {
-        setLr(optimizer, learningRate(progress, config));
-        moco.momentum = cosineMomentum(progress / config.epochs, config.momentum);
-      }
-      const images = tidy(() => prepare(trainSet.data.indexSelect(0, order.narrow(0, i * config.batchSize, config.batchSize)).to(device)));
-      const result = trainStep(moco, optimizer, images, views);
-      images.dispose();
-      if (!Number.isFinite(result.loss)) throw new Error(`train moco: the loss is ${result.loss} at step ${step + 1}`);
-      step++;
-      lossSum += result.loss;
-      accuracySum += result.accuracy;
-      traceSum += result.loss;
-      traceCount++;
-      if (traceCount === Math.ceil(stepsPerEpoch / LOSS_TRACE_POINTS) || i === stepsPerEpoch - 1) {
-        lossTrace.push([Number((epoch + (i + 1) / stepsPerEpoch).toFixed(4)), traceSum / traceCount]);
-        traceSum = traceCount = 0;
-      }
-      bar.update(i + 1, { loss: lossSum / (i + 1), acc: accuracySum / (i + 1), lr: optimizer.paramGroups[0].lr });
-    }
-    order.dispose();
+    const trained = trainEpoch(moco, optimizer, trainSet, views, { epoch, config, device, bar });
+    step += stepsPerEpoch;
     const knn = knnOf();
     seconds += (Date.now() - started) / 1000;
     cpuSeconds += cpuSecondsSince(cpuStarted);
@@ -344,12 +320,12 @@ export async function trainMoCo(config: MoCoConfig, control: RunControl): Promis
       step,
       seconds: Number(seconds.toFixed(1)),
       cpuSeconds: Number(cpuSeconds.toFixed(1)),
-      loss: lossSum / stepsPerEpoch,
-      contrastiveAccuracy: accuracySum / stepsPerEpoch,
+      loss: trained.loss,
+      contrastiveAccuracy: trained.accuracy,
       lr: optimizer.paramGroups[0].lr,
       momentum: moco.momentum,
       testAccuracy: { knn },
-      lossTrace,
+      lossTrace: trained.lossTrace,
     };
     folder.saveCheckpoint({ epoch: epoch + 1, step, seconds, cpuSeconds, version: config.version, state_dict: moco.stateDict(), optimizer: optimizer.stateDict() });
     folder.appendMetrics(metrics);
@@ -373,6 +349,62 @@ export async function trainMoCo(config: MoCoConfig, control: RunControl): Promis
   };
   folder.writeResult(result);
   return result;
+}
+
+interface EpochResult {
+  loss: number;
+  accuracy: number;
+  /** [fractional epoch, mean loss] over each tenth of the epoch, for the loss plot. */
+  lossTrace: [number, number][];
+}
+
+/**
+ * One epoch over the training images in a fresh random order, batch by batch (the last partial
+ * batch dropped). v1/v2 set the learning rate once per epoch, as main_moco; v3 sets it and the
+ * momentum every step, as moco-v3.
+ */
+function trainEpoch(
+  moco: MoCo,
+  optimizer: SGD,
+  trainSet: { data: Tensor; length: number },
+  views: [Transform, Transform],
+  { epoch, config, device, bar }: { epoch: number; config: MoCoConfig; device: string; bar: ProgressBar },
+): EpochResult {
+  const batchSize = config.batchSize;
+  const steps = Math.floor(trainSet.length / batchSize);
+  const prepare = inputPreparation(config.dataset);
+  const perStep = config.version === 3;
+  moco.train();
+  if (!perStep) setLr(optimizer, learningRate(epoch, config));
+  const order = tensorOp('randperm', [trainSet.length]);
+  const traceEvery = Math.ceil(steps / LOSS_TRACE_POINTS);
+  const lossTrace: [number, number][] = [];
+  let lossSum = 0;
+  let accuracySum = 0;
+  let traceSum = 0;
+  let traceCount = 0;
+  for (let i = 0; i < steps; i++) {
+    if (perStep) {
+      const progress = epoch + i / steps;
+      setLr(optimizer, learningRate(progress, config));
+      moco.momentum = cosineMomentum(progress / config.epochs, config.momentum);
+    }
+    const images = tidy(() => prepare(trainSet.data.indexSelect(0, order.narrow(0, i * batchSize, batchSize)).to(device)));
+    const result = trainStep(moco, optimizer, images, views);
+    images.dispose();
+    if (!Number.isFinite(result.loss)) throw new Error(`train moco: the loss is ${result.loss} in epoch ${epoch + 1}, step ${i + 1}`);
+    lossSum += result.loss;
+    accuracySum += result.accuracy;
+    traceSum += result.loss;
+    traceCount++;
+    if (traceCount === traceEvery || i === steps - 1) {
+      lossTrace.push([Number((epoch + (i + 1) / steps).toFixed(4)), traceSum / traceCount]);
+      traceSum = traceCount = 0;
+    }
+    bar.update(i + 1, { loss: lossSum / (i + 1), acc: accuracySum / (i + 1), lr: optimizer.paramGroups[0].lr });
+  }
+  order.dispose();
+  return { loss: lossSum / steps, accuracy: accuracySum / steps, lossTrace };
 }
 
 /** CPU time (user + system, all threads) of this process since `start`: the budget on a shared machine. */
