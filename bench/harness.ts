@@ -114,9 +114,14 @@ export function threadEnvironment(threads: number): Record<string, string> {
   return { OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
 }
 
-/** A fresh directory for files the two sides exchange (weights, inputs). */
+const scratchDirs: string[] = [];
+process.on('exit', () => scratchDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+/** A fresh directory for files the two sides exchange (weights, inputs), removed when this process exits. */
 export function scratchDir(name: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `momentum-bench-${name}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `momentum-bench-${name}-`));
+  scratchDirs.push(dir);
+  return dir;
 }
 
 // ---- the Python peer ----------------------------------------------------------------------------

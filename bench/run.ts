@@ -92,6 +92,20 @@ function table(outcomes: Outcome[]): string[] {
   return lines;
 }
 
+// The goals' tally, and where each missed one's profile and plan are.
+function goals(outcomes: Outcome[]): string[] {
+  const withGoal = outcomes.flatMap((o) => (o.result?.comparisons ?? []).filter((c) => c.goal !== undefined).map((c) => ({ title: o.title, c })));
+  const missed = withGoal.filter(({ c }) => c.ratio.median > c.goal!);
+  const lines = [`Goals: ${withGoal.length - missed.length} of ${withGoal.length} met.`];
+  if (missed.length) {
+    lines.push('', 'Missed (the profile and the plan for each are in its workload\'s notes below):', '');
+    for (const { title, c } of missed) lines.push(`- ${title}: ${c.measure}: ${num(c.ratio.median)}x against ≤ ${c.goal!.toFixed(2)}x`);
+  }
+  const notMeasured = outcomes.filter((o) => !o.result);
+  if (notMeasured.length) lines.push('', `Not measured: ${notMeasured.map((o) => `${o.title} (${o.missing})`).join('; ')}.`);
+  return lines;
+}
+
 function machineSection(m: Machine, threads: number, peer: PeerInfo, binary: string, allocatorTuned: boolean, libtorch: string): string[] {
   const ours = mappedLibraries();
   const same = ours.join() === peer.libraries.join();
@@ -126,10 +140,13 @@ function report(outcomes: Outcome[], header: string[], totalSeconds: number): st
     '## Results',
     '',
     ...table(outcomes),
+    '',
+    ...goals(outcomes),
   ];
   for (const o of outcomes) {
-    if (!o.result?.notes.length) continue;
-    lines.push('', `### ${o.title}`, '', ...o.result.notes.map((n) => (n.startsWith('|') || n.startsWith('```') ? n : `- ${n}`)));
+    if (!o.result) continue;
+    const notes = [...o.result.notes, `Measured in ${Math.round(o.seconds)} s.`];
+    lines.push('', `### ${o.title}`, '', ...notes.map((n) => `- ${n}`));
   }
   lines.push('');
   return lines.join('\n');
