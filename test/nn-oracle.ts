@@ -1,23 +1,16 @@
 // Runs the committed PyTorch oracles of the nn, models, optim, jit and files tests
 // (test/oracle/*.py, under /usr/bin/python3) and compares tensors.
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as torch from '../src';
 import { Tensor } from '../src';
+import { runOracle } from './oracle/run';
 
 /** Runs `test/oracle/<script>` with `input` as JSON on stdin; returns its JSON stdout. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function python(script: string, input: object = {}): any {
-  const run = spawnSync('/usr/bin/python3', [path.join(__dirname, 'oracle', script)], {
-    input: JSON.stringify(input),
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-    env: { ...process.env, OMP_NUM_THREADS: '1' },
-  });
-  if (run.status !== 0) throw new Error(`${script} failed (${run.status}): ${run.stderr}`);
-  return JSON.parse(run.stdout);
+  return runOracle(script, input, { OMP_NUM_THREADS: '1' });
 }
 
 /** A fresh temporary folder, removed by `removeDir`. */

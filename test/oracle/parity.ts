@@ -1,10 +1,9 @@
 // Parity harness: runs each case in momentum-torch and, on the very same inputs, in PyTorch
 // (test/oracle/tensor_ops.py under /usr/bin/python3), and compares values, dtypes, shapes,
 // grad_fn names and the gradients backward() gives.
-import { spawnSync } from 'child_process';
-import * as path from 'path';
 import * as torch from '../../src';
 import { Tensor } from '../../src';
+import { runOracle } from './run';
 
 /** A tensor input that requires grad: its gradient is compared too. */
 export class Leaf {
@@ -141,13 +140,10 @@ function runHere(c: Case): { result: OracleResult; request: object } {
 export function runParity(cases: [string, Case][]): Outcome[] {
   return torch.tidy(() => {
     const here = cases.map(([, c]) => runHere(c));
-    const reply = spawnSync('/usr/bin/python3', [path.join(__dirname, 'tensor_ops.py')], {
-      input: JSON.stringify({ threads: torch.getNumThreads(), cases: here.map((h) => h.request) }),
-      encoding: 'utf8',
-      maxBuffer: 256 * 1024 * 1024,
+    const { results } = runOracle<{ results: OracleResult[] }>('tensor_ops.py', {
+      threads: torch.getNumThreads(),
+      cases: here.map((h) => h.request),
     });
-    if (reply.status !== 0) throw new Error(`oracle tensor_ops.py failed: ${reply.stderr || reply.error}`);
-    const { results } = JSON.parse(reply.stdout) as { results: OracleResult[] };
     return cases.map(([name], i) => ({ name, js: here[i].result, py: results[i] }));
   });
 }
