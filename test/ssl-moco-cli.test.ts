@@ -8,7 +8,8 @@ import * as path from 'path';
 import { evalLinearCommand } from '../src/cli/eval-linear';
 import { trainMoCoCommand } from '../src/cli/train-moco';
 
-const TINY = ['--train-size', '256', '--batch-size', '64', '--queue-size', '100', '--knn-bank', '300', '--knn-test', '100', '--bn-splits', '4', '--width', '4', '--dim', '16'];
+const SMALL = ['--train-size', '256', '--batch-size', '64', '--queue-size', '100', '--knn-bank', '300', '--knn-test', '100', '--width', '4', '--dim', '16'];
+const TINY = [...SMALL, '--bn-splits', '4'];
 
 let tmp: string;
 beforeAll(() => {
@@ -92,6 +93,21 @@ describe('train moco / eval linear', () => {
     expect(baseline.encoder).toBe('random-init');
     expect(baseline.testAccuracy).toBeGreaterThan(10);
     await expect(evalLinearCommand.run(['--json'])).rejects.toThrow(/either --checkpoint PATH or --random-init/);
+  });
+
+  test('v1 and v3 train too: v3 raises the momentum along its cosine schedule every step', async () => {
+    const v1 = await run(trainMoCoCommand, [...TINY, '--version', '1', '--epochs', '1', '--out', path.join(tmp, 'v1')]);
+    expect(v1.method).toBe('moco-v1');
+    const v3 = await run(trainMoCoCommand, [...SMALL, '--version', '3', '--mlp-dim', '32', '--epochs', '2', '--out', path.join(tmp, 'v3')]);
+    expect(v3.method).toBe('moco-v3');
+    const metrics = lines(path.join(tmp, 'v3', 'metrics.jsonl'));
+    for (const m of metrics.slice(1)) expect(Number.isFinite(m.loss)).toBe(true);
+    // momentum after the last step of epoch e (4 steps an epoch): 1 - (1 - m0)(1 + cos(pi (e - 1 + 3/4) / 2)) / 2
+    const expected = (e: number) => 1 - ((1 - 0.99) * (1 + Math.cos((Math.PI * (e - 1 + 3 / 4)) / 2))) / 2;
+    expect(metrics[1].momentum).toBeCloseTo(expected(1), 12);
+    expect(metrics[2].momentum).toBeCloseTo(expected(2), 12);
+    const config = JSON.parse(fs.readFileSync(path.join(tmp, 'v3', 'config.json'), 'utf8'));
+    expect([config.temperature, config.bnSplits, config.shuffleBn]).toEqual([1, 1, false]);
   });
 
   test('bad flags are clear errors', async () => {
