@@ -81,7 +81,7 @@ export async function main(): Promise<BenchResult> {
         compare('step vs PyTorch, malloc tuned', 'ms', ms(s.ours), ms(s.tuned), 1.0),
       ],
       notes: [
-        `torch.models.torch.models.smallCnn() (3 conv-BN-ReLU stages, 32/64/128 channels, ${(parameterCount / 1e3).toFixed(0)}k parameters) on 1x28x28, batch 128 with 32 labeled; SGD lr ${SETTINGS.lr}, momentum ${SETTINGS.momentum}, nesterov, weight decay ${SETTINGS.weightDecay}; EMA decay ${SETTINGS.emaDecay}; softmax-MSE consistency, weight ${SETTINGS.consistencyWeight}.`,
+        `torch.models.smallCnn() (3 conv-BN-ReLU stages, ${widths} channels, ${(parameterCount / 1e3).toFixed(0)}k parameters) on 1x28x28, batch 128 with 32 labeled; SGD lr ${SETTINGS.lr}, momentum ${SETTINGS.momentum}, nesterov, weight decay ${SETTINGS.weightDecay}; EMA decay ${SETTINGS.emaDecay}; softmax-MSE consistency, weight ${SETTINGS.consistencyWeight}.`,
         `Same start on both sides (weights and batch saved by torch.save here, loaded by torch.load in Python): first-step loss ${firstLoss.toFixed(6)} here, ${pyLoss.toFixed(6)} in PyTorch.`,
         'PyTorch runs the authors\' loop as written (teacher EMA by a per-parameter mul_/add_ loop; zero_grad as 1.13 does it, zeroing the grads); ' +
           'momentum-torch runs torch.ssl.MeanTeacher (one fused EMA call) with optimizer.zeroGrad() (grads set to none, PyTorch 2\'s default).',

@@ -2,6 +2,7 @@
 // bench/RESULTS.md with the table, the goals and the machine. BENCH_ONLY=ema,moco-step runs a subset.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { BenchResult, Comparison, Machine, PeerInfo, PYTHON, PythonPeer, Stats, benchSourceDir, benchThreads, machine, mappedLibraries, threadEnvironment } from './harness';
 
@@ -121,6 +122,15 @@ function machineSection(m: Machine, threads: number, peer: PeerInfo, binary: str
   ];
 }
 
+// Other processes on the CPUs widen every spread (and with several threads, OpenMP's barriers wait
+// on descheduled threads): the load average says how busy the machine was.
+function loadLine(atStart: number, atEnd: number): string {
+  const cpus = os.availableParallelism();
+  const busy = Math.max(atStart, atEnd) > 0.5;
+  return `- Load average (1 min) at the start ${atStart.toFixed(1)}, at the end ${atEnd.toFixed(1)}, on ${cpus} logical CPUs` +
+    (busy ? ': other processes were running, so read the spreads as well as the medians.' : '.');
+}
+
 function report(outcomes: Outcome[], header: string[], totalSeconds: number): string {
   const lines = [
     '# Benchmarks: momentum-torch against PyTorch',
@@ -169,11 +179,13 @@ async function main(): Promise<void> {
   console.log(header.join('\n'));
 
   const start = Date.now();
+  const loadAtStart = os.loadavg()[0];
   const outcomes: Outcome[] = [];
   for (const [name, title] of WORKLOADS) {
     if (only && !only.includes(name)) continue;
     outcomes.push(await runWorkload(name, title));
   }
+  header.push(loadLine(loadAtStart, os.loadavg()[0]));
   const text = report(outcomes, header, (Date.now() - start) / 1000);
   const out = process.env.BENCH_OUT ?? path.join(benchSourceDir(), 'RESULTS.md');
   fs.writeFileSync(out, text);
