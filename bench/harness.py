@@ -60,14 +60,19 @@ def peak_rss_mib():
     raise RuntimeError("no VmHWM in /proc/self/status")
 
 
+# What seconds_per_call measures, as CLOCK in bench/harness.ts: wall time, or with BENCH_CLOCK=cpu
+# the process's CPU time (all its threads).
+_seconds = time.process_time if os.environ.get("BENCH_CLOCK") == "cpu" else time.perf_counter
+
+
 def seconds_per_call(fn, iterations, warmup=0):
-    """Seconds per call of fn over `iterations` calls after `warmup` untimed ones."""
+    """Seconds (of the clock above) per call of fn over `iterations` calls after `warmup` untimed ones."""
     for _ in range(warmup):
         fn()
-    start = time.perf_counter()
+    start = _seconds()
     for _ in range(iterations):
         fn()
-    return (time.perf_counter() - start) / iterations
+    return (_seconds() - start) / iterations
 
 
 def _hello():

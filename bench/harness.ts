@@ -83,12 +83,24 @@ export async function alternate<K extends string>(contenders: Record<K, Contende
   return samples;
 }
 
-/** Seconds per call of `fn`, over `iterations` calls after `warmup` untimed ones. */
+/**
+ * What secondsPerCall measures, on both sides: wall time (default), or with BENCH_CLOCK=cpu the
+ * process's CPU time (user + system, all its threads), which other processes disturb far less.
+ */
+export const CLOCK: 'wall' | 'cpu' = process.env.BENCH_CLOCK === 'cpu' ? 'cpu' : 'wall';
+
+function seconds(): number {
+  if (CLOCK === 'wall') return Number(process.hrtime.bigint()) / 1e9;
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+/** Seconds (of CLOCK) per call of `fn`, over `iterations` calls after `warmup` untimed ones. */
 export function secondsPerCall(fn: () => void, iterations: number, warmup = 0): number {
   for (let i = 0; i < warmup; i++) fn();
-  const start = process.hrtime.bigint();
+  const start = seconds();
   for (let i = 0; i < iterations; i++) fn();
-  return Number(process.hrtime.bigint() - start) / 1e9 / iterations;
+  return (seconds() - start) / iterations;
 }
 
 // ---- settings every process shares ------------------------------------------------------------

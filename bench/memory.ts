@@ -73,7 +73,7 @@ export async function main(): Promise<BenchResult> {
   const median = (xs: number[]) => stats(xs).median.toFixed(0);
   const describe = (name: string, rs: Run[]) =>
     `${name}: peak ${median(peak(rs))} MiB, of which ${median(rs.map((r) => r.before))} MiB after set-up and the first step; ` +
-    `${STEPS} steps in ${stats(rs.map((r) => r.seconds)).median.toFixed(1)} s`;
+    `${STEPS} steps in ${stats(rs.map((r) => r.seconds)).median.toFixed(1)} s (wall)`;
   return {
     title: '6. Memory',
     comparisons: [

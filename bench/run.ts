@@ -4,7 +4,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BenchResult, Comparison, Machine, PeerInfo, PYTHON, PythonPeer, Stats, benchSourceDir, benchThreads, machine, mappedLibraries, threadEnvironment } from './harness';
+import { BenchResult, CLOCK, Comparison, Machine, PeerInfo, PYTHON, PythonPeer, Stats, benchSourceDir, benchThreads, machine, mappedLibraries, threadEnvironment } from './harness';
 
 /** The six workloads of issue 8, in its order: the module bench/NAME.ts and its title. */
 const WORKLOADS: [string, string][] = [
@@ -114,6 +114,8 @@ function machineSection(m: Machine, threads: number, peer: PeerInfo, binary: str
     `- CPU: ${m.cpu}, ${m.cores} (lscpu); ${m.memoryGiB} GiB memory; ${m.os}`,
     `- Threads: ${threads} on both sides (torch.setNumThreads / torch.set_num_threads, OMP_NUM_THREADS, OPENBLAS_NUM_THREADS)` +
       (process.env.OPENBLAS_CORETYPE ? `; OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE} (from the environment, both sides)` : ''),
+    `- Clock: ${CLOCK === 'wall' ? 'wall time' : 'CPU time of each process (user + system, all threads; BENCH_CLOCK=cpu)'} for the timed workloads 2-4` +
+      (CLOCK === 'cpu' ? '; workloads 1 and 5 keep their own clocks (see their notes)' : ''),
     `- BLAS and LibTorch in use (mapped by momentum-torch): ${ours.join(', ') || 'none'}` +
       (same ? '; PyTorch maps the same files' : `; PyTorch maps ${peer.libraries.join(', ') || 'none'}`),
     `- momentum-torch: LibTorch ${libtorch}, Node ${m.node}, addon ${path.relative(path.dirname(benchSourceDir()), binary)}, ` +
