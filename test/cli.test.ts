@@ -42,7 +42,7 @@ describe('main', () => {
   test("a subcommand's --help lists its flags; bad flags are errors naming the problem", async () => {
     const help = await runMain(['train', 'mean-teacher', '--help']);
     expect(help.code).toBe(0);
-    expect(help.out).toMatch(/--consistency N\s+consistency weight; 0 = supervised-only baseline \(default 30\)/);
+    expect(help.out).toMatch(/--consistency N\s+consistency weight; 0 = supervised-only baseline \(default 10\)/);
     const bad = await runMain(['train', 'mean-teacher', '--labels', 'many']);
     expect([bad.code, bad.err]).toEqual([1, "momentum-torch: train mean-teacher: --labels takes a number, got 'many'\n"]);
     const unknown = await runMain(['train', 'mean-teacher', '--lables', '10']);
