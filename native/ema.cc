@@ -7,11 +7,8 @@
 // take (other dtypes or devices, non-contiguous, CPUs without FMA) go through mul_ / add_.
 #include "common.h"
 
-#include <ATen/Parallel.h>
+#include <ATen/TensorIterator.h>
 
-#include <algorithm>
-#include <system_error>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -34,42 +31,22 @@ bool fusable(const at::Tensor& t, const at::Tensor& s) {
          s.scalar_type() == at::kFloat && t.is_contiguous() && s.is_contiguous() && !t.is_same(s);
 }
 
-struct Pair {
-  float* t;
-  const float* s;
-  int64_t n;
-};
-
-// Below this many floats a share, another thread costs more than it saves.
-constexpr int64_t kMinShare = 1 << 18;
-
-// Every pair's elements as one range, cut into at::get_num_threads() contiguous shares, each on
-// its own thread. (ATen's parallel_for is OpenMP inlined into its caller, and this addon is built
-// without OpenMP: it would run serially here.)
-void fusedAll(const std::vector<Pair>& pairs, float decay, float rest) {
-  int64_t total = 0;
-  for (const Pair& p : pairs) total += p.n;
-  const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), total / kMinShare));
-  auto share = [&](int64_t part) {
-    const int64_t begin = total * part / parts, end = total * (part + 1) / parts;
-    int64_t offset = 0;
-    for (const Pair& p : pairs) {
-      const int64_t lo = std::max(begin, offset), hi = std::min(end, offset + p.n);
-      if (lo < hi) fusedRange(p.t, p.s, lo - offset, hi - offset, decay, rest);
-      offset += p.n;
-      if (offset >= end) break;
+// t = decay * t + rest * s through a TensorIterator, whose for_each (compiled into LibTorch)
+// splits the elements over ATen's own intra-op threads, as ATen's kernels do. (at::parallel_for
+// would not: it is OpenMP inlined into its caller, and this addon is built without OpenMP.)
+void fusedAverage(const at::Tensor& t, const at::Tensor& s, float decay, float rest) {
+  at::TensorIterator iter = at::TensorIteratorConfig().add_output(t).add_input(t).add_input(s).build();
+  iter.for_each([&](char** data, const int64_t* strides, int64_t size0, int64_t size1) {
+    for (int64_t j = 0; j < size1; j++) {
+      char* out = data[0] + j * strides[3];
+      const char* in = data[2] + j * strides[5];
+      if (strides[0] == sizeof(float) && strides[1] == sizeof(float) && strides[2] == sizeof(float)) {
+        fusedRange(reinterpret_cast<float*>(out), reinterpret_cast<const float*>(in), 0, size0, decay, rest);
+      } else {
+        for (int64_t i = 0; i < size0; i++) fusedRange(reinterpret_cast<float*>(out + i * strides[0]), reinterpret_cast<const float*>(in + i * strides[2]), 0, 1, decay, rest);
+      }
     }
-  };
-  std::vector<std::thread> workers;
-  for (int64_t part = 1; part < parts; part++) {
-    try {
-      workers.emplace_back(share, part);
-    } catch (const std::system_error&) {
-      share(part);  // no thread to be had: this one does that share too
-    }
-  }
-  share(0);
-  for (std::thread& w : workers) w.join();
+  });
 }
 #endif
 
@@ -97,22 +74,16 @@ Napi::Value emaAverage(const Napi::CallbackInfo& info) {
     }
     all.emplace_back(t, s);
   }
-#ifdef MT_FUSED_EMA
-  std::vector<Pair> pairs;
-#endif
   for (auto& [t, s] : all) {
 #ifdef MT_FUSED_EMA
     if (fusable(t, s)) {
-      pairs.push_back({t.data_ptr<float>(), s.data_ptr<float>(), t.numel()});
+      fusedAverage(t, s, static_cast<float>(decay), static_cast<float>(1 - decay));
       t.unsafeGetTensorImpl()->bump_version();  // as an in-place ATen op would, for autograd's checks
       continue;
     }
 #endif
     t.mul_(decay).add_(s, 1 - decay);
   }
-#ifdef MT_FUSED_EMA
-  fusedAll(pairs, static_cast<float>(decay), static_cast<float>(1 - decay));
-#endif
   return env.Undefined();
 }
 
