@@ -64,6 +64,11 @@ export function checkSameLoss(what: string, ours: number, theirs: number): void 
   }
 }
 
+/** What the training-step workloads say when a median ratio ends above 1.00x. */
+export const STEP_PROFILE =
+  'Above 1.00x: both sides run the same LibTorch kernels, and a profile of this step (bench/README.md, "Profiles") finds no time of ' +
+  "momentum-torch's own to cut (JavaScript and the addon are under 1% of the samples); on the 2-core machine of RESULTS.md, consecutive quiet runs gave medians on both sides of 1.00x.";
+
 /** One contender: measures once (any unit) each time it is run. */
 export type Contender = () => number | Promise<number>;
 

@@ -128,8 +128,8 @@ function machineSection(m: Machine, threads: number, peer: PeerInfo, binary: str
 // on descheduled threads): the load average says how busy the machine was.
 function loadLine(atStart: number, atEnd: number): string {
   const cpus = os.availableParallelism();
-  const busy = Math.max(atStart, atEnd) > 0.5;
-  return `- Load average (1 min) at the start ${atStart.toFixed(1)}, at the end ${atEnd.toFixed(1)}, on ${cpus} logical CPUs` +
+  const busy = atStart > 1;
+  return `- Load average (1 min) at the start ${atStart.toFixed(1)}, at the end ${atEnd.toFixed(1)} (this run's own processes included), on ${cpus} logical CPUs` +
     (busy ? ': other processes were running, so read the spreads as well as the medians.' : '.');
 }
 
