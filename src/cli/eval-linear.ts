@@ -6,11 +6,10 @@ import * as path from 'path';
 import { load, writeFileAtomic } from '../serialization';
 import { manualSeed } from '../runtime';
 import { linearProbe } from '../ssl/evaluate';
-import type { LabeledImages } from '../ssl/evaluate';
 import type { Tensor } from '../tensor';
-import { FlagSpecs, flagHelp, parseFlags } from './args';
-import type { Command } from './main';
+import type { FlagSpecs } from './args';
 import { ProgressBar } from './progress';
+import { firstImages, jsonCommand, pickFlags } from './run-command';
 import type { Json } from './run-folder';
 import { buildMoCo, DATASETS, DatasetName, EncoderConfig, FLAGS as TRAIN_FLAGS, inputPreparation, runConfigOf } from './train-moco';
 
@@ -75,11 +74,6 @@ const RANDOM_ENCODER: EncoderConfig = {
   shuffleBn: true,
 };
 
-function firstImages(set: LabeledImages, count: number): LabeledImages {
-  if (count <= 0 || count >= set.data.shape[0]) return set;
-  return { data: set.data.narrow(0, 0, count), targets: set.targets.narrow(0, 0, count) };
-}
-
 /** Runs the linear probe and writes result.json; resolves to its content. */
 export async function evalLinear(options: LinearEvalOptions): Promise<LinearEvalResult> {
   if (Boolean(options.checkpoint) === Boolean(options.randomInit)) throw new Error('eval linear: pass either --checkpoint PATH or --random-init');
@@ -139,33 +133,18 @@ export async function evalLinear(options: LinearEvalOptions): Promise<LinearEval
   return result;
 }
 
-export const evalLinearCommand: Command = {
+export const evalLinearCommand = jsonCommand<LinearEvalResult>({
+  name: 'eval linear',
   summary: 'linear probe of a frozen MoCo backbone (or of a random one)',
-  async run(argv: string[]): Promise<number> {
-    const values = parseFlags('eval linear', argv, FLAGS);
-    if (values.help) {
-      process.stdout.write(`usage: momentum-torch eval linear --checkpoint RUN_FOLDER | --random-init [options]\n\n${flagHelp(FLAGS)}\n`);
-      return 0;
-    }
-    const quiet = Boolean(values.json);
-    const result = await evalLinear({
-      checkpoint: values.checkpoint as string | undefined,
+  usage: '--checkpoint RUN_FOLDER | --random-init [options]',
+  flags: FLAGS,
+  run: (values) =>
+    evalLinear({
+      ...pickFlags<LinearEvalOptions>(values, ['checkpoint', 'dataRoot', 'epochs', 'lr', 'batchSize', 'trainSize', 'testSize', 'seed', 'device', 'out']),
       randomInit: Boolean(values.randomInit),
       encoder: { dataset: values.dataset as DatasetName, arch: values.arch as EncoderConfig['arch'], width: values.width as number },
-      dataRoot: values.dataRoot as string | undefined,
-      epochs: values.epochs as number,
-      lr: values.lr as number,
-      batchSize: values.batchSize as number,
-      trainSize: values.trainSize as number,
-      testSize: values.testSize as number,
-      seed: values.seed as number,
-      device: values.device as string,
-      out: values.out as string | undefined,
-      quiet,
+      quiet: Boolean(values.json),
       log: process.stderr,
-    });
-    if (quiet) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-    else process.stderr.write(`linear probe test accuracy ${result.testAccuracy.toFixed(2)}% (${result.encoder})\n`);
-    return 0;
-  },
-};
+    }),
+  report: (result) => `linear probe test accuracy ${result.testAccuracy.toFixed(2)}% (${result.encoder})`,
+});

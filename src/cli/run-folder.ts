@@ -13,6 +13,15 @@ function writeJsonAtomic(file: string, value: unknown): void {
   writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
 }
 
+/** The epochs' metrics in a metrics.jsonl file (one JSON object a line). */
+export function readMetricsFile(file: string): EpochMetrics[] {
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as EpochMetrics);
+}
+
 export class RunFolder {
   readonly dir: string;
 
@@ -69,12 +78,7 @@ export class RunFolder {
   }
 
   readMetrics(): EpochMetrics[] {
-    if (!fs.existsSync(this.metricsPath)) return [];
-    return fs
-      .readFileSync(this.metricsPath, 'utf8')
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as EpochMetrics);
+    return fs.existsSync(this.metricsPath) ? readMetricsFile(this.metricsPath) : [];
   }
 
   /** Keeps the metric lines of epochs up to `lastEpoch` (those the checkpoint covers). */

@@ -16,11 +16,11 @@ import { tidy } from '../scope';
 import { MeanTeacher } from '../ssl/mean-teacher';
 import { cosineRampdown, linearRampup } from '../ssl/ramps';
 import type { Tensor } from '../tensor';
-import { FlagSpecs, flagHelp, parseFlags } from './args';
-import type { Command } from './main';
-import { linePlotSvg } from './plot';
+import type { FlagSpecs } from './args';
+import { writeLinePlot } from './plot';
 import { formatFields, ProgressBar } from './progress';
-import { EpochMetrics, Json, RunFolder } from './run-folder';
+import { accuracyCurve, jsonCommand, pickFlags, RunControl as BaseRunControl, runControl, runFlags, setLr } from './run-command';
+import { EpochMetrics, Json, readMetricsFile, RunFolder } from './run-folder';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -54,17 +54,9 @@ export interface MeanTeacherConfig {
 }
 
 /** How a run is carried out (may differ between a run and its resumption). */
-export interface RunControl {
-  out: string;
-  device: string;
-  resume?: boolean;
-  /** Stop after this many epochs (continue later with resume); 0: run to the end. */
-  stopAfter?: number;
+export interface RunControl extends BaseRunControl {
   /** A baseline run folder whose test accuracy the plot shows. */
   baseline?: string;
-  /** No progress output (the CLI's --json). */
-  quiet?: boolean;
-  log?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 }
 
 export interface MeanTeacherResult {
@@ -110,12 +102,7 @@ export const FLAGS: FlagSpecs = {
   noise: { type: 'number', help: 'std of Gaussian input noise (normalized scale)', default: 0.15, min: 0 },
   'test-size': { type: 'integer', help: 'test images evaluated each epoch (the last epoch uses all)', default: 1000, min: 1 },
   seed: { type: 'integer', help: 'seed of the labels chosen, the weights, the order and the augmentation', default: 0, min: 0 },
-  device: { type: 'string', help: 'cpu, cuda or cuda:N', default: 'cpu' },
-  out: { type: 'string', help: 'the run folder', default: 'runs/mean-teacher' },
-  resume: { type: 'boolean', help: "continue the run in --out from its checkpoint" },
-  'stop-after': { type: 'integer', help: 'stop after this many epochs (continue with --resume); 0 = none', default: 0, min: 0 },
-  baseline: { type: 'string', help: "a baseline run folder to show in the plot" },
-  json: { type: 'boolean', help: 'print result.json to stdout instead of the progress bar' },
+  ...runFlags('runs/mean-teacher', { baseline: { type: 'string', help: 'a baseline run folder to show in the plot' } }),
 };
 
 // ---- the authors' schedules ---------------------------------------------------------------------
@@ -150,7 +137,7 @@ export function trainStep<M extends Module>(
   options: { epoch: number; step: number; lr: number },
 ): StepLosses {
   return tidy(() => {
-    for (const group of optimizer.paramGroups) group.lr = options.lr;
+    setLr(optimizer, options.lr);
     const teacherOut = noGrad(() => mt.teacher.call(batch.emaInput));
     const studentOut = mt.student.call(batch.input);
     const parts = mt.loss({ student: studentOut, teacher: teacherOut, targets: batch.targets, epoch: options.epoch });
@@ -359,10 +346,6 @@ export async function trainMeanTeacher(config: MeanTeacherConfig, control: RunCo
 
 // ---- the plot ------------------------------------------------------------------------------------
 
-function accuracyCurve(metrics: EpochMetrics[], who: 'student' | 'teacher'): [number, number][] {
-  return metrics.map((m) => [m.epoch, (m.testAccuracy as Record<string, number>)[who]]);
-}
-
 /** plot.svg: test accuracy per epoch of student and teacher, and of the baseline run when given. */
 function writePlot(folder: RunFolder, metrics: EpochMetrics[], baseline?: string): void {
   const series = [
@@ -371,46 +354,33 @@ function writePlot(folder: RunFolder, metrics: EpochMetrics[], baseline?: string
   ];
   const baselineMetrics = baseline ? path.join(baseline, 'metrics.jsonl') : '';
   if (baselineMetrics && fs.existsSync(baselineMetrics)) {
-    const lines = fs.readFileSync(baselineMetrics, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as EpochMetrics);
+    const lines = readMetricsFile(baselineMetrics);
     series.push({ name: 'baseline', points: accuracyCurve(lines, 'student'), dashed: true } as (typeof series)[number]);
     series.push({ name: 'baseline EMA', points: accuracyCurve(lines, 'teacher'), dashed: true } as (typeof series)[number]);
   }
-  fs.writeFileSync(folder.file('plot.svg'), linePlotSvg({ title: 'Fashion-MNIST test accuracy', xLabel: 'epoch', yLabel: 'accuracy (%)', series }));
+  writeLinePlot(folder.file('plot.svg'), { title: 'Fashion-MNIST test accuracy', xLabel: 'epoch', yLabel: 'accuracy (%)', series });
 }
 
 // ---- the command ---------------------------------------------------------------------------------
 
+// config.json's keys, in order.
+const CONFIG_KEYS: (keyof MeanTeacherConfig)[] = [
+  'dataset', 'dataRoot', 'labels', 'unlabeled', 'epochs', 'batchSize', 'labeledBatchSize', 'width', 'lr', 'initialLr', 'lrRampup',
+  'lrRampdownEpochs', 'momentum', 'weightDecay', 'consistency', 'consistencyType', 'consistencyRampup', 'emaDecay', 'logitDistanceCost',
+  'translate', 'flip', 'noise', 'testSize', 'seed',
+];
+
 /** The config from parsed flags. */
 export function configFromFlags(values: Record<string, unknown>): MeanTeacherConfig {
-  const keys: (keyof MeanTeacherConfig)[] = [
-    'dataset', 'dataRoot', 'labels', 'unlabeled', 'epochs', 'batchSize', 'labeledBatchSize', 'width', 'lr', 'initialLr', 'lrRampup',
-    'lrRampdownEpochs', 'momentum', 'weightDecay', 'consistency', 'consistencyType', 'consistencyRampup', 'emaDecay', 'logitDistanceCost',
-    'translate', 'flip', 'noise', 'testSize', 'seed',
-  ];
-  return Object.fromEntries(keys.map((k) => [k, values[k]])) as unknown as MeanTeacherConfig;
+  return pickFlags<MeanTeacherConfig>(values, CONFIG_KEYS);
 }
 
-const USAGE = 'usage: momentum-torch train mean-teacher [options]';
-
-export const trainMeanTeacherCommand: Command = {
+export const trainMeanTeacherCommand = jsonCommand<MeanTeacherResult>({
+  name: 'train mean-teacher',
   summary: 'Mean Teacher on Fashion-MNIST with few labels (--consistency 0: the baseline)',
-  async run(argv) {
-    const values = parseFlags('train mean-teacher', argv, FLAGS);
-    if (values.help) {
-      process.stdout.write(`${USAGE}\n\n${flagHelp(FLAGS)}\n`);
-      return 0;
-    }
-    const json = Boolean(values.json);
-    const result = await trainMeanTeacher(configFromFlags(values), {
-      out: values.out as string,
-      device: values.device as string,
-      resume: Boolean(values.resume),
-      stopAfter: values.stopAfter as number,
-      baseline: values.baseline as string | undefined,
-      quiet: json,
-    });
-    if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-    else process.stdout.write(`${result.method}: test accuracy student ${result.testAccuracy.student.toFixed(2)}%, teacher ${result.testAccuracy.teacher.toFixed(2)}% after ${result.epochs} epochs (${result.steps} steps, ${result.seconds}s); run folder ${result.runFolder}\n`);
-    return 0;
-  },
-};
+  flags: FLAGS,
+  run: (values) => trainMeanTeacher(configFromFlags(values), { ...runControl(values), baseline: values.baseline as string | undefined }),
+  report: (result) =>
+    `${result.method}: test accuracy student ${result.testAccuracy.student.toFixed(2)}%, teacher ${result.testAccuracy.teacher.toFixed(2)}% after ${result.epochs} epochs (${result.steps} steps, ${result.seconds}s); run folder ${result.runFolder}`,
+  reportTo: 'stdout',
+});

@@ -20,11 +20,13 @@ import { tidy } from '../scope';
 import { knnMonitor } from '../ssl/evaluate';
 import { cosineMomentum, MoCo, MoCoVersion } from '../ssl/moco';
 import { Tensor, tensorOp } from '../tensor';
-import { FlagSpecs, flagHelp, parseFlags } from './args';
-import type { Command } from './main';
+import type { FlagSpecs, FlagValues } from './args';
 import { writeLinePlot } from './plot';
 import { formatFields, ProgressBar } from './progress';
+import { accuracyCurve, firstImages, jsonCommand, pickFlags, RunControl, runControl, runFlags, setLr } from './run-command';
 import { EpochMetrics, Json, RunFolder } from './run-folder';
+
+export type { RunControl } from './run-command';
 
 // ---- datasets and encoders ----------------------------------------------------------------------
 
@@ -218,16 +220,6 @@ export interface MoCoConfig extends EncoderConfig, ScheduleConfig {
   seed: number;
 }
 
-export interface RunControl {
-  out: string;
-  device: string;
-  resume?: boolean;
-  /** Stop after this many epochs (continue later with resume); 0: run to the end. */
-  stopAfter?: number;
-  quiet?: boolean;
-  log?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-}
-
 export interface MoCoResult {
   [key: string]: Json;
   method: string;
@@ -244,14 +236,9 @@ export interface MoCoResult {
 
 const LOSS_TRACE_POINTS = 10;
 
-function firstRows(set: { data: Tensor; targets: Tensor }, count: number): { data: Tensor; targets: Tensor } {
-  const n = Math.min(count, set.data.shape[0]);
-  return { data: set.data.narrow(0, 0, n), targets: set.targets.narrow(0, 0, n) };
-}
-
 // The first `count` training images (0: all), held as the dataset holds them.
 function trainingImages(set: ImageDataset, count: number): { data: Tensor; targets: Tensor; length: number } {
-  const { data, targets } = count > 0 ? firstRows(set, count) : set;
+  const { data, targets } = firstImages(set, count);
   return { data, targets, length: data.shape[0] };
 }
 
@@ -289,8 +276,8 @@ export async function trainMoCo(config: MoCoConfig, control: RunControl): Promis
     history = folder.truncateMetrics(startEpoch);
   }
   const lastEpoch = control.stopAfter ? Math.min(config.epochs, startEpoch + control.stopAfter) : config.epochs;
-  const knnBank = firstRows(trainSet, config.knnBank);
-  const knnTest = firstRows(testSet, config.knnTest);
+  const knnBank = firstImages(trainSet, config.knnBank);
+  const knnTest = firstImages(testSet, config.knnTest);
   const knnOf = () => knnMonitor(moco.backbone(), knnBank, knnTest, { classes: info.classes, k: config.knnK, t: config.knnT, prepare, device });
   if (startEpoch === 0 && lastEpoch > 0) {
     // The initial (random) encoder's kNN accuracy: the curve's starting point (its time counts).
@@ -413,15 +400,11 @@ function cpuSecondsSince(start: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1e6;
 }
 
-function setLr(optimizer: SGD, lr: number): void {
-  for (const group of optimizer.paramGroups) group.lr = lr;
-}
-
 /** loss.svg (the loss over fractional epochs) and knn-accuracy.svg (kNN test accuracy per epoch). */
 function writePlots(folder: RunFolder, history: EpochMetrics[]): void {
   const trace = history.flatMap((m) => (m.lossTrace as [number, number][]) ?? []);
   writeLinePlot(folder.file('loss.svg'), { title: 'MoCo training loss (InfoNCE)', xLabel: 'epoch', yLabel: 'loss', series: [{ name: 'loss', points: trace }] });
-  const knn = history.map((m) => [m.epoch, (m.testAccuracy as { knn: number }).knn] as [number, number]);
+  const knn = accuracyCurve(history, 'knn');
   writeLinePlot(folder.file('knn-accuracy.svg'), { title: 'kNN monitor (k 200, t 0.1) on frozen features', xLabel: 'epoch', yLabel: 'test accuracy (%)', series: [{ name: 'kNN', points: knn }] });
 }
 
@@ -461,46 +444,31 @@ export const FLAGS: FlagSpecs = {
   'knn-test': { type: 'integer', help: 'kNN monitor: test images classified', default: 10000, min: 1 },
   'train-size': { type: 'integer', help: 'train on the first N training images only; 0 = all', default: 0, min: 0 },
   seed: { type: 'integer', help: 'seed of the weights, the order and the augmentations', default: 0, min: 0 },
-  device: { type: 'string', help: 'cpu, cuda or cuda:N', default: 'cpu' },
-  out: { type: 'string', help: 'the run folder', default: 'runs/moco' },
-  resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint' },
-  'stop-after': { type: 'integer', help: 'stop after this many epochs (continue with --resume); 0 = none', default: 0, min: 0 },
-  json: { type: 'boolean', help: 'print result.json to stdout instead of the progress bar' },
+  ...runFlags('runs/moco'),
 };
 
+// config.json's keys, in order.
+const CONFIG_KEYS: (keyof MoCoConfig & string)[] = [
+  'version', 'dataset', 'dataRoot', 'arch', 'width', 'dim', 'mlpDim', 'epochs', 'batchSize', 'queueSize', 'momentum', 'temperature', 'lr',
+  'schedule', 'warmupEpochs', 'weightDecay', 'sgdMomentum', 'bnSplits', 'shuffleBn', 'minScale', 'blurSigma', 'knnK', 'knnT', 'knnBank',
+  'knnTest', 'trainSize', 'seed',
+];
+
 /** The run's config from parsed flags, with the version's defaults filled in. */
-export function configFromFlags(values: Record<string, string | number | boolean | undefined>): MoCoConfig {
+export function configFromFlags(values: FlagValues): MoCoConfig {
   const version = values.version as number;
   if (version !== 1 && version !== 2 && version !== 3) throw new Error(`train moco: --version must be 1, 2 or 3, got ${version}`);
   const defaults = VERSION_DEFAULTS[version];
+  // The flags as given; then the values that default by version or follow from another flag
+  // (a key set again keeps its place in the order).
   const config: MoCoConfig = {
-    version,
-    dataset: values.dataset as DatasetName,
+    ...pickFlags<MoCoConfig>(values, CONFIG_KEYS),
     dataRoot: (values.dataRoot as string | undefined) ?? null,
-    arch: values.arch as 'small-cnn' | 'resnet18',
-    width: values.width as number,
-    dim: values.dim as number,
-    mlpDim: values.mlpDim as number,
-    epochs: values.epochs as number,
-    batchSize: values.batchSize as number,
-    queueSize: values.queueSize as number,
-    momentum: values.momentum as number,
     temperature: (values.temperature as number | undefined) ?? defaults.temperature,
-    lr: values.lr as number,
     schedule: (values.schedule as 'cosine' | 'step' | undefined) ?? defaults.schedule,
-    warmupEpochs: values.warmupEpochs as number,
-    weightDecay: values.weightDecay as number,
-    sgdMomentum: values.sgdMomentum as number,
     bnSplits: (values.bnSplits as number | undefined) ?? (version === 3 ? 1 : 8),
     shuffleBn: version !== 3 && !values.noShuffleBn,
     minScale: (values.minScale as number | undefined) ?? defaults.minScale,
-    blurSigma: values.blurSigma as number,
-    knnK: values.knnK as number,
-    knnT: values.knnT as number,
-    knnBank: values.knnBank as number,
-    knnTest: values.knnTest as number,
-    trainSize: values.trainSize as number,
-    seed: values.seed as number,
   };
   if (config.batchSize % config.bnSplits !== 0) throw new Error(`train moco: --batch-size ${config.batchSize} must divide into --bn-splits ${config.bnSplits} groups`);
   if (config.momentum > 1) throw new Error(`train moco: --momentum must be in [0, 1], got ${config.momentum}`);
@@ -508,29 +476,14 @@ export function configFromFlags(values: Record<string, string | number | boolean
   return config;
 }
 
-export const trainMoCoCommand: Command = {
+export const trainMoCoCommand = jsonCommand<MoCoResult>({
+  name: 'train moco',
   summary: 'MoCo v1/v2/v3 pretraining without labels, with a kNN monitor',
-  async run(argv: string[]): Promise<number> {
-    const values = parseFlags('train moco', argv, FLAGS);
-    if (values.help) {
-      process.stdout.write(`usage: momentum-torch train moco [options]\n\n${flagHelp(FLAGS)}\n`);
-      return 0;
-    }
-    const config = configFromFlags(values);
-    const quiet = Boolean(values.json);
-    const result = await trainMoCo(config, {
-      out: values.out as string,
-      device: values.device as string,
-      resume: Boolean(values.resume),
-      stopAfter: values.stopAfter as number,
-      quiet,
-      log: process.stderr,
-    });
-    if (quiet) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-    else process.stderr.write(`kNN test accuracy ${result.testAccuracy.knn.toFixed(2)}% after ${result.epochs} epochs; run folder ${path.relative(process.cwd(), result.runFolder) || '.'}\n`);
-    return 0;
-  },
-};
+  flags: FLAGS,
+  run: (values) => trainMoCo(configFromFlags(values), runControl(values)),
+  report: (result) =>
+    `kNN test accuracy ${result.testAccuracy.knn.toFixed(2)}% after ${result.epochs} epochs; run folder ${path.relative(process.cwd(), result.runFolder) || '.'}`,
+});
 
 /** The config.json of the run a checkpoint path (a run folder or a file in one) belongs to. */
 export function runConfigOf(checkpoint: string): { config: MoCoConfig; checkpointFile: string } {
