@@ -5,24 +5,16 @@ import * as torch from '../src';
 import { smallCnn } from '../src/models';
 import { SGD } from '../src/optim';
 import { MeanTeacher } from '../src/ssl/mean-teacher';
-import { learningRate, trainStep, StepLosses } from '../src/cli/train-mean-teacher';
+import { learningRate, trainStep, MeanTeacherConfig, StepLosses } from '../src/cli/train-mean-teacher';
 import { runOracle, maxAbsDiff } from './ssl-mean-teacher-oracle';
 
 const TOL = 1e-5;
 
-interface Hp {
-  lr: number;
-  initialLr: number;
-  lrRampup: number;
-  lrRampdownEpochs: number;
-  momentum: number;
-  weightDecay: number;
-  emaDecay: number;
-  consistency: number;
-  consistencyType: 'mse' | 'kl';
-  consistencyRampup: number;
-  logitDistanceCost: number;
-}
+// The hyper-parameters the steps use, as a run's config holds them (sent to the oracle as they are).
+type Hp = Pick<
+  MeanTeacherConfig,
+  'lr' | 'initialLr' | 'lrRampup' | 'lrRampdownEpochs' | 'momentum' | 'weightDecay' | 'emaDecay' | 'consistency' | 'consistencyType' | 'consistencyRampup' | 'logitDistanceCost'
+>;
 
 interface OracleResult {
   steps: (StepLosses & { lr: number })[];

@@ -1,12 +1,12 @@
 // `train moco` and `eval linear` end to end on a few hundred Fashion-MNIST images: the run folder
 // (metrics.jsonl, checkpoint with the queue, plots, result.json), resuming to the same result as
 // an uninterrupted run, PyTorch reading the checkpoint, and the linear probe on it.
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { evalLinearCommand } from '../src/cli/eval-linear';
 import { trainMoCoCommand } from '../src/cli/train-moco';
+import { runOracle } from './oracle/run';
 
 const SMALL = ['--train-size', '256', '--batch-size', '64', '--queue-size', '100', '--knn-bank', '300', '--knn-test', '100', '--width', '4', '--dim', '16'];
 const TINY = [...SMALL, '--bn-splits', '4'];
@@ -54,9 +54,7 @@ describe('train moco / eval linear', () => {
     for (const plot of ['loss.svg', 'knn-accuracy.svg']) expect(fs.readFileSync(path.join(straight, plot), 'utf8')).toMatch(/^<svg/);
 
     // PyTorch reads the checkpoint: official keys, the queue after 8 steps of 64 keys in K = 100.
-    const check = spawnSync('/usr/bin/python3', [path.join(__dirname, 'oracle', 'moco_checkpoint.py'), path.join(straight, 'checkpoint.pt')], { encoding: 'utf8' });
-    expect(check.status).toBe(0);
-    const saved = JSON.parse(check.stdout);
+    const saved = runOracle('moco_checkpoint.py', { checkpoint: path.join(straight, 'checkpoint.pt') });
     expect(saved.epoch).toBe(2);
     expect(saved.step).toBe(8);
     expect(saved.stateKeys.slice(0, 2)).toEqual(['queue', 'queue_ptr']);

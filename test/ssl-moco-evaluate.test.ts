@@ -1,16 +1,9 @@
 // The frozen-encoder evaluations: the weighted kNN vote against the official notebook's
 // knn_predict (test/oracle/moco.py), feature extraction in eval mode, and the kNN monitor's accuracy.
-import { spawnSync } from 'child_process';
-import * as path from 'path';
 import * as torch from '../src';
 import { BatchNorm2d, Conv2d, Linear, Module } from '../src/nn';
 import { extractFeatures, knnMonitor, knnPredict, linearProbe, FeatureModule } from '../src/ssl/evaluate';
-
-function oracle(request: object): any {
-  const run = spawnSync('/usr/bin/python3', [path.join(__dirname, 'oracle', 'moco.py')], { input: JSON.stringify(request), encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`oracle failed: ${run.stderr}`);
-  return JSON.parse(run.stdout);
-}
+import { runOracle } from './oracle/run';
 
 /** A stand-in encoder: a fixed linear map of the flattened image, recording the modes it ran in. */
 class LinearFeatures implements FeatureModule {
@@ -34,7 +27,7 @@ describe('kNN monitor', () => {
     const features = torch.F.normalize(torch.randn([37, 16]), { dim: 1 });
     const bank = torch.F.normalize(torch.randn([16, 450]), { dim: 0 });
     const bankLabels = torch.randint(0, 10, [450]);
-    const expected = oracle({ case: 'knn', features: features.toArray(), bank: bank.toArray(), bankLabels: bankLabels.toArray(), classes: 10, k: 200, t: 0.1 });
+    const expected = runOracle('moco.py', { case: 'knn', features: features.toArray(), bank: bank.toArray(), bankLabels: bankLabels.toArray(), classes: 10, k: 200, t: 0.1 });
     const predicted = knnPredict(features, bank, bankLabels, { classes: 10 });
     expect(predicted.dtype).toBe('int64');
     expect(predicted.toArray()).toEqual(expected.predicted);

@@ -1,25 +1,14 @@
 // MoCo v1/v2/v3 against a PyTorch implementation of the official builders' math
 // (test/oracle/moco.py, run live): from the same encoder weights, queue and batch, one forward and
 // backward must give the same logits, loss, gradients, queue (pointer included) and key encoder.
-import { spawnSync } from 'child_process';
-import * as path from 'path';
 import * as torch from '../src';
 import { BatchNorm2d, Conv2d, Linear, Module } from '../src/nn';
 import { MoCo, MoCoOptions, cosineMomentum } from '../src/ssl/moco';
 import { SplitBatchNorm } from '../src/ssl/split-batch-norm';
+import { runOracle } from './oracle/run';
 
 const F = torch.F;
 const TOL = 1e-5;
-
-function oracle(request: object): any {
-  const run = spawnSync('/usr/bin/python3', [path.join(__dirname, 'oracle', 'moco.py')], {
-    input: JSON.stringify(request),
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
-  if (run.status !== 0) throw new Error(`oracle failed: ${run.stderr}`);
-  return JSON.parse(run.stdout);
-}
 
 function maxDiff(actual: unknown, expected: unknown): number {
   const a = ([actual] as unknown[]).flat(Infinity) as number[];
@@ -96,7 +85,7 @@ function mocoCase(options: Partial<MoCoOptions> & { batch: number; pointer: numb
   };
   const out = moco.forward(imQ, imK);
   out.loss.backward();
-  return { moco, out, expected: oracle(request) };
+  return { moco, out, expected: runOracle('moco.py', request) };
 }
 
 describe('MoCo v1/v2 equals the official builder (1e-5)', () => {
@@ -127,7 +116,7 @@ describe('MoCo v3 equals the official moco-v3 builder (1e-5)', () => {
     perturb(moco.encoderK);
     const x1 = torch.randn([6, 2, 5, 5]);
     const x2 = torch.randn([6, 2, 5, 5]);
-    const expected = oracle({
+    const expected = runOracle('moco.py', {
       case: 'mocoV3',
       encoder: SPEC,
       mlpDim: 16,

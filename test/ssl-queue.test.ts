@@ -1,16 +1,9 @@
 // KeyQueue: the MoCo dictionary as a ring buffer of normalised keys, checked against plain FIFO
 // bookkeeping and against the official write `queue[:, ptr:ptr+B] = keys.T` (test/oracle/moco.py).
-import { spawnSync } from 'child_process';
-import * as path from 'path';
 import * as torch from '../src';
 import { KeyQueue } from '../src/ssl/queue';
 import { infoNCE } from '../src/ssl/info-nce';
-
-function oracle(request: object): any {
-  const run = spawnSync('/usr/bin/python3', [path.join(__dirname, 'oracle', 'moco.py')], { input: JSON.stringify(request), encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`oracle failed: ${run.stderr}`);
-  return JSON.parse(run.stdout);
-}
+import { runOracle } from './oracle/run';
 
 function expectClose(actual: unknown, expected: unknown, tol = 1e-5): void {
   const a = ([actual] as unknown[]).flat(Infinity) as number[];
@@ -89,7 +82,7 @@ describe('KeyQueue', () => {
     q.pointer = 6;
     const start = columns(q);
     const batches = [3, 7, 4, 13].map((b) => torch.randn([b, 4]));
-    const expected = oracle({ case: 'queue', queue: q.keys.toArray(), ptr: 6, batches: batches.map((b) => b.toArray()) });
+    const expected = runOracle('moco.py', { case: 'queue', queue: q.keys.toArray(), ptr: 6, batches: batches.map((b) => b.toArray()) });
     for (const b of batches) q.enqueue(b);
     expect(q.pointer).toBe(expected.ptr);
     expectClose(q.keys.toArray(), expected.queue, 1e-6);

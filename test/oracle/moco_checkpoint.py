@@ -1,14 +1,16 @@
 """Reads a `train moco` checkpoint with PyTorch's own torch.load and reports what the tests check:
 its keys, the queue's shape, pointer and column norms, and the step count.
 
-Usage: moco_checkpoint.py CHECKPOINT  (prints one JSON object)
+Usage: moco_checkpoint.py CHECKPOINT, or the request {"checkpoint": CHECKPOINT} as JSON on stdin
+(test/oracle/run.ts); prints one JSON object.
 """
 import json
 import sys
 
 import torch
 
-checkpoint = torch.load(sys.argv[1], map_location='cpu')
+path = sys.argv[1] if len(sys.argv) > 1 else json.load(sys.stdin)['checkpoint']
+checkpoint = torch.load(path, map_location='cpu')
 state = checkpoint['state_dict']
 queue = state.get('queue')
 json.dump({
