@@ -3,18 +3,12 @@
 // The oracle is test/oracle/tensor_ops.py, run live.
 import * as torch from '../src';
 import { F } from '../src';
-import { Case, g, mismatches, Outcome, runParity } from './oracle/parity';
+import { describeParity, g, type Named, namedCase as c } from './oracle/parity';
 
 torch.manualSeed(1311);
 
 const f32 = (shape: number[]) => torch.randn(shape);
 const labels = (n: number, classes: number) => torch.randint(0, classes, [n]);
-
-type Named = [string, Case];
-const c = (name: string, op: string, args: Case['args'], js: Case['js'], extra: Partial<Case> = {}): Named => [
-  name,
-  { op, args, js, ...extra },
-];
 
 // Targets with some entries set to -1 (ignored), as semi-supervised batches have.
 const partlyLabeled = labels(6, 4).maskedFill(torch.tensor([false, true, false, false, true, false]), -1);
@@ -108,19 +102,7 @@ const groups: [string, Named[]][] = [
   ['losses', losses],
 ];
 
-let outcomes: Map<string, Outcome>;
-
-beforeAll(() => {
-  outcomes = new Map(runParity(groups.flatMap(([, cases]) => cases)).map((o) => [o.name, o]));
-});
-
-for (const [group, cases] of groups) {
-  describe(group, () => {
-    test.each(cases.map(([name]) => name))('%s', (name) => {
-      expect(mismatches(outcomes.get(name)!)).toEqual([]);
-    });
-  });
-}
+describeParity(groups);
 
 test('torch.nn.functional is F', () => {
   expect(torch.functional).toBe(F);

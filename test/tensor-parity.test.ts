@@ -3,7 +3,7 @@
 // gradients backward() gives (within 1e-5). The oracle is test/oracle/tensor_ops.py, run live.
 import * as torch from '../src';
 import { Tensor } from '../src';
-import { Case, g, mismatches, Outcome, runParity } from './oracle/parity';
+import { describeParity, g, type Named, namedCase as c } from './oracle/parity';
 
 torch.manualSeed(20240601);
 
@@ -23,12 +23,6 @@ const inPlace =
     const out = fn(t, ...rest);
     return [t, torch.tensor(out === t)];
   };
-
-type Named = [string, Case];
-const c = (name: string, op: string, args: Case['args'], js: Case['js'], extra: Partial<Case> = {}): Named => [
-  name,
-  { op, args, js, ...extra },
-];
 
 const arithmetic: Named[] = [
   c('add broadcast f32 (fast path)', 'add', [g(f32([3, 1, 4])), g(f32([2, 4]))], (a, b) => a.add(b)),
@@ -268,19 +262,7 @@ const groups: [string, Named[]][] = [
   ['factories and seeds', factories],
 ];
 
-let outcomes: Map<string, Outcome>;
-
-beforeAll(() => {
-  outcomes = new Map(runParity(groups.flatMap(([, cases]) => cases)).map((o) => [o.name, o]));
-});
-
-for (const [group, cases] of groups) {
-  describe(group, () => {
-    test.each(cases.map(([name]) => name))('%s', (name) => {
-      expect(mismatches(outcomes.get(name)!)).toEqual([]);
-    });
-  });
-}
+const outcome = describeParity(groups);
 
 test('the cases really compare gradients and grad_fn on both paths', () => {
   const pairs: [string, string, string][] = [
@@ -292,7 +274,7 @@ test('the cases really compare gradients and grad_fn on both paths', () => {
   ];
   for (const [fast, generic, gradFn] of pairs) {
     for (const name of [fast, generic]) {
-      const { js } = outcomes.get(name)!;
+      const { js } = outcome(name);
       expect(js.gradFns).toEqual([gradFn]);
       expect(js.grads!.length).toBeGreaterThan(0);
       expect(js.grads!.every((gr) => gr !== null)).toBe(true);

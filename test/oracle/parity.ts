@@ -46,6 +46,14 @@ export interface Outcome {
   py: OracleResult;
 }
 
+/** A case with the name its test goes by. */
+export type Named = [string, Case];
+
+export const namedCase = (name: string, op: string, args: Case['args'], js: Case['js'], extra: Partial<Case> = {}): Named => [
+  name,
+  { op, args, js, ...extra },
+];
+
 const FLOATING = new Set(['float32', 'float64', 'float16', 'bfloat16']);
 
 // JSON has no NaN, infinities or negative zero: those travel as strings.
@@ -201,4 +209,23 @@ export function mismatches(outcome: Outcome, valueRtol = 1e-6, gradRtol = 1e-5):
     if (m) problems.push(`grad ${i}: ${m}`);
   });
   return problems;
+}
+
+/**
+ * Declares one test per case, in a describe block per group, each expecting no mismatch; every
+ * case runs here and in PyTorch once, before the tests. Returns the outcome of a case by its name.
+ */
+export function describeParity(groups: [string, Named[]][]): (name: string) => Outcome {
+  let outcomes: Map<string, Outcome>;
+  beforeAll(() => {
+    outcomes = new Map(runParity(groups.flatMap(([, cases]) => cases)).map((o) => [o.name, o]));
+  });
+  for (const [group, cases] of groups) {
+    describe(group, () => {
+      test.each(cases.map(([name]) => name))('%s', (name) => {
+        expect(mismatches(outcomes.get(name)!)).toEqual([]);
+      });
+    });
+  }
+  return (name) => outcomes.get(name)!;
 }
