@@ -15,8 +15,13 @@ const collector = new FinalizationRegistry<number>((handle) => native.dispose(ha
 
 // Registering costs about half a microsecond a tensor. Cleanup callbacks only run between jobs,
 // so registering in one batch at the end of the current job frees nothing later, and skips the
-// tensors already disposed by then (most temporaries).
+// tensors already disposed by then (most temporaries). A long synchronous loop registers every
+// BATCH tensors instead: the pending list must stay short, or the temporaries it holds outlive
+// V8's young generation and every one is copied by the garbage collector.
+const BATCH = 256;
 let unregistered: Owned[] = [];
+
+let scheduled = false;
 
 function registerPending(): void {
   const batch = unregistered;
@@ -24,8 +29,18 @@ function registerPending(): void {
   for (const t of batch) if (t._h >= 0) collector.register(t, t._h);
 }
 
+function registerAtEndOfJob(): void {
+  scheduled = false;
+  registerPending();
+}
+
 function collectWhenUnreachable(tensor: Owned): void {
-  if (unregistered.push(tensor) === 1) queueMicrotask(registerPending);
+  if (unregistered.push(tensor) >= BATCH) {
+    registerPending();
+  } else if (!scheduled) {
+    scheduled = true;
+    queueMicrotask(registerAtEndOfJob);
+  }
 }
 
 export function track(tensor: Owned): void {
