@@ -38,6 +38,7 @@ export interface NativeAddon {
   autogradGrad(outputs: HandleLike[], inputs: HandleLike[], gradOutputs: HandleLike[] | null, retainGraph?: boolean, createGraph?: boolean, allowUnused?: boolean): (Handle | null)[];
   setGradEnabled(flag: boolean): boolean;
   isGradEnabled(): boolean;
+  emaAverage(targets: HandleLike[], sources: HandleLike[], decay: number): void;
   add(a: Handle, b: Handle): Handle;
   sub(a: Handle, b: Handle): Handle;
   mul(a: Handle, b: Handle): Handle;

@@ -82,6 +82,31 @@ describe('emaUpdate', () => {
     expect(() => emaUpdate(a, weights([]), 0.5)).toThrow(/emaUpdate: the target has 1 parameters but the source has 0/);
     expect(() => emaUpdate(a, a, 1.5)).toThrow(/emaUpdate: decay must be a number in \[0, 1\]/);
     expect(() => emaUpdate(a, a, 0.5, { buffers: 'bogus' as 'copy' })).toThrow(/buffers must be 'copy', 'ema' or 'none'/);
-    expect(() => emaUpdate(a, weights([torch.zeros([3])]), 0.5)).toThrow(/_foreach_mul_|_foreach_add_|size/);
+    expect(() => emaUpdate(a, weights([torch.zeros([3])]), 0.5)).toThrow('emaAverage: target 0 is [2] on cpu but its source is [3] on cpu');
+  });
+
+  test('a bad pair anywhere leaves every target as it was', () => {
+    const target = weights([torch.zeros([2]), torch.zeros([3])]);
+    expect(() => emaUpdate(target, weights([torch.ones([2]), torch.ones([4])]), 0.5)).toThrow(/emaAverage: target 1 is \[3\]/);
+    expect(target.parameters().map((t) => t.toArray())).toEqual([[0, 0], [0, 0, 0]]);
+  });
+
+  // The one-pass kernel (native/ema.cc) must round as ATen's mul_ then add_ do, which is what the
+  // authors' `ema.mul_(alpha).add_(param, alpha=1 - alpha)` runs: exact equality, not a tolerance.
+  // Sizes cover the vector body and its remainder; the views and float64 take the fallback path.
+  test.each([
+    ['float32, 1000003 elements', [1000003], 'float32', false],
+    ['float32, 7 elements', [7], 'float32', false],
+    ['float32, a transposed view', [37, 29], 'float32', true],
+    ['float64', [513], 'float64', false],
+  ] as const)('equals mul_ then add_ bit for bit (%s)', (_name, shape, dtype, transposed) => {
+    torch.manualSeed(11);
+    const make = () => (transposed ? torch.randn(shape, { dtype }).t() : torch.randn(shape, { dtype }));
+    const [t, s] = [make(), make()];
+    for (const decay of [0.999, 0.9, 0.5, 1 / 3]) {
+      const expected = t.clone().mul_(decay).add_(s, { alpha: 1 - decay });
+      emaUpdate(weights([t]), weights([s]), decay);
+      expect(t.ne(expected).sum().item()).toBe(0); // elements that differ
+    }
   });
 });

@@ -1,6 +1,8 @@
 // Exponential moving averages of a model's weights: the Mean Teacher's teacher and MoCo's key
-// encoder. Every parameter moves in one fused native pass (ATen's _foreach ops), not one JS call each.
+// encoder. Every parameter moves in one native call: a one-pass kernel (native/ema.cc) that reads
+// each target and source once and writes the target once, where mul_ then add_ pass twice.
 import { callOp } from '../ops';
+import { native } from '../native';
 import { noGrad } from '../autograd';
 import type { Tensor } from '../tensor';
 
@@ -22,12 +24,11 @@ function pairedLists(what: string, target: Iterable<Tensor>, source: Iterable<Te
   return [t, s];
 }
 
-// t = decay * t + (1 - decay) * s, in the authors' order of operations (mul_ then add_), so the
-// result is bit-identical to theirs. (`_foreach_lerp_` is missing from LibTorch 1.13.)
+// t = decay * t + (1 - decay) * s, rounded as the authors' `ema.mul_(decay).add_(s, alpha=1 - decay)`
+// is, so the result is bit-identical to theirs. Shapes and devices are checked before any write.
 function average(target: Tensor[], source: Tensor[], decay: number): void {
   if (target.length === 0) return;
-  callOp('_foreach_mul_', [target, decay]);
-  callOp('_foreach_add_', [target, source], { alpha: 1 - decay });
+  native.emaAverage(target, source, decay);
 }
 
 function copy(target: Tensor[], source: Tensor[]): void {
