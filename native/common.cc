@@ -35,8 +35,8 @@ void throwError(Napi::Env env, const std::string& message) { throw Napi::Error::
 
 void throwTypeError(Napi::Env env, const std::string& message) { throw Napi::TypeError::New(env, message); }
 
-void define(Napi::Env env, Napi::Object exports, const char* name, Method fn) {
-  std::string label(name);
+void define(Napi::Env env, Napi::Object exports, const char* name, Method fn, const char* errorLabel) {
+  std::string label(errorLabel ? errorLabel : name);
   exports.Set(name, Napi::Function::New(
                         env,
                         [fn, label](const Napi::CallbackInfo& info) -> Napi::Value {

@@ -26,8 +26,9 @@ std::vector<InitFn>& registry();
 [[noreturn]] void throwTypeError(Napi::Env env, const std::string& message);
 
 using Method = Napi::Value (*)(const Napi::CallbackInfo&);
-// Exposes `fn` as exports[name], with every C++ exception turned into a JS Error naming `name`.
-void define(Napi::Env env, Napi::Object exports, const char* name, Method fn);
+// Exposes `fn` as exports[name], with every C++ exception turned into a JS Error naming `label`
+// (by default `name`: the op as the user called it, where the export's name says more).
+void define(Napi::Env env, Napi::Object exports, const char* name, Method fn, const char* label = nullptr);
 
 // Tensors cross to JS as numeric handles (see common.cc). The JS Tensor class keeps its handle in
 // `_h`; natives take either the handle or the Tensor itself.
@@ -45,7 +46,11 @@ std::vector<int64_t> parseIntList(Napi::Env env, Napi::Value value, const char* 
 
 inline int32_t argInt(const Napi::CallbackInfo& info, size_t i, const char* what) {
   if (!info[i].IsNumber()) throwTypeError(info.Env(), std::string(what) + " must be a number");
-  return info[i].As<Napi::Number>().Int32Value();
+  const double d = info[i].As<Napi::Number>().DoubleValue();
+  if (d != static_cast<double>(static_cast<int32_t>(d))) {
+    throwTypeError(info.Env(), std::string(what) + " must be an integer, got " + info[i].ToString().Utf8Value());
+  }
+  return static_cast<int32_t>(d);
 }
 
 }  // namespace mt

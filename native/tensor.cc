@@ -191,6 +191,10 @@ MT_LABELS(sub)
 MT_LABELS(mul)
 MT_LABELS(div)
 MT_LABELS(matmul)
+MT_LABELS(add_)
+MT_LABELS(sub_)
+MT_LABELS(mul_)
+MT_LABELS(div_)
 #undef MT_LABELS
 
 // Tensor (op) Tensor, both given as handles.
@@ -200,16 +204,26 @@ Napi::Value binaryFast(const Napi::CallbackInfo& info) {
   return wrap(env, TensorOp(unwrap(env, info[0], Self), unwrap(env, info[1], Other)));
 }
 
-// Tensor (op) number: the number becomes a wrapped scalar, as Python's `t + 2` does.
+// A JS number as ATen takes a Python one: an int when integral (so int tensors stay int), else a double.
+at::Scalar numberScalar(double d) {
+  if (d == static_cast<double>(static_cast<int64_t>(d))) return at::Scalar(static_cast<int64_t>(d));
+  return at::Scalar(d);
+}
+
+// A number standing for a tensor: a 0-dim "wrapped number", so type promotion treats it as Python's
+// `t + 2` does (a float32 tensor plus 2 stays float32).
+at::Tensor wrappedNumber(double d) {
+  at::Tensor t = at::scalar_to_tensor(numberScalar(d));
+  t.unsafeGetTensorImpl()->set_wrapped_number(true);
+  return t;
+}
+
+// Tensor (op) number.
 template <at::Tensor (*TensorOp)(const at::Tensor&, const at::Tensor&), const char* Name, const char* Self>
 Napi::Value scalarFast(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[1].IsNumber()) throwTypeError(env, std::string(Name) + ": other must be a number");
-  const double d = info[1].As<Napi::Number>().DoubleValue();
-  at::Tensor b = d == static_cast<double>(static_cast<int64_t>(d)) ? at::scalar_to_tensor(at::Scalar(static_cast<int64_t>(d)))
-                                                                   : at::scalar_to_tensor(at::Scalar(d));
-  b.unsafeGetTensorImpl()->set_wrapped_number(true);
-  return wrap(env, TensorOp(unwrap(env, info[0], Self), b));
+  return wrap(env, TensorOp(unwrap(env, info[0], Self), wrappedNumber(info[1].As<Napi::Number>().DoubleValue())));
 }
 
 at::Tensor addOp(const at::Tensor& a, const at::Tensor& b) { return at::add(a, b); }
@@ -256,6 +270,86 @@ Napi::Value selectFast(const Napi::CallbackInfo& info) {
   return wrap(env, unwrap(env, info[0], selectSelf).select(argInt(info, 1, "dim"), argInt(info, 2, "index")));
 }
 
+// self (op)= other, in place: other is a tensor handle, or a number in the *Scalar variants (JS
+// must say which: a handle is a number too). add_/sub_ take an alpha (info[2], default 1),
+// mul_/div_ none. Nothing is returned: JS returns `this`, as PyTorch does.
+using InPlaceOp = void (*)(at::Tensor&, const at::Tensor&, const at::Scalar&);
+void addInPlace(at::Tensor& t, const at::Tensor& o, const at::Scalar& alpha) { t.add_(o, alpha); }
+void subInPlace(at::Tensor& t, const at::Tensor& o, const at::Scalar& alpha) { t.sub_(o, alpha); }
+void mulInPlace(at::Tensor& t, const at::Tensor& o, const at::Scalar&) { t.mul_(o); }
+void divInPlace(at::Tensor& t, const at::Tensor& o, const at::Scalar&) { t.div_(o); }
+
+template <InPlaceOp Op, bool ScalarOther, const char* Self, const char* Other>
+Napi::Value inPlaceFast(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  at::Tensor& self = unwrap(env, info[0], Self);
+  const at::Scalar alpha = info[2].IsNumber() ? numberScalar(info[2].As<Napi::Number>().DoubleValue()) : at::Scalar(1);
+  if (!ScalarOther) {
+    Op(self, unwrap(env, info[1], Other), alpha);
+  } else {
+    if (!info[1].IsNumber()) throwTypeError(env, std::string(Other) + " must be a number");
+    Op(self, wrappedNumber(info[1].As<Napi::Number>().DoubleValue()), alpha);
+  }
+  return env.Undefined();
+}
+
+// sum / mean over dims (one int or a list), keepdim: the `.dim_IntList` overloads.
+using DimsReduction = at::Tensor (*)(const at::Tensor&, at::IntArrayRef, bool);
+at::Tensor sumDims(const at::Tensor& t, at::IntArrayRef dims, bool keepdim) { return at::sum(t, dims, keepdim); }
+at::Tensor meanDims(const at::Tensor& t, at::IntArrayRef dims, bool keepdim) { return at::mean(t, dims, keepdim); }
+
+constexpr char meanSelf[] = "mean: self";
+constexpr char sumDim[] = "sum: dim";
+constexpr char meanDim[] = "mean: dim";
+
+template <DimsReduction Op, const char* Self, const char* Dim>
+Napi::Value dimsReductionFast(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const at::Tensor& self = unwrap(env, info[0], Self);
+  const bool keepdim = info[2].ToBoolean().Value();
+  if (info[1].IsNumber()) {
+    const int64_t dim = argInt(info, 1, Dim);
+    return wrap(env, Op(self, dim, keepdim));
+  }
+  return wrap(env, Op(self, parseIntList(env, info[1], Dim), keepdim));
+}
+
+c10::optional<int64_t> optionalInt(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  if (info[i].IsNull() || info[i].IsUndefined()) return c10::nullopt;
+  const double d = info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : 0.5;
+  if (d != static_cast<double>(static_cast<int64_t>(d))) throwTypeError(info.Env(), std::string(what) + " must be an integer or null");
+  return static_cast<int64_t>(d);
+}
+
+// slice(self, dim, start|null, stop|null, step): Python's `t[:, a:b:c]` along one dim, a view.
+Napi::Value sliceFast(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const at::Tensor& self = unwrap(env, info[0], "slice: self");
+  return wrap(env, at::slice(self, argInt(info, 1, "slice: dim"), optionalInt(info, 2, "slice: start"), optionalInt(info, 3, "slice: stop"),
+                             argInt(info, 4, "slice: step")));
+}
+
+// index(self, [handle | null, ...] | handle): Python's `t[idx]` with tensor indices (null: a
+// whole dim); one handle alone indexes the first dim.
+Napi::Value indexFast(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const at::Tensor& self = unwrap(env, info[0], "index: self");
+  c10::List<c10::optional<at::Tensor>> indices;
+  if (info[1].IsNumber()) {
+    indices.push_back(unwrap(env, info[1], "index: indices"));
+    return wrap(env, at::index(self, indices));
+  }
+  if (!info[1].IsArray()) throwTypeError(env, "index: indices must be an array of tensors and nulls");
+  auto array = info[1].As<Napi::Array>();
+  indices.reserve(array.Length());
+  for (uint32_t i = 0; i < array.Length(); i++) {
+    Napi::Value item = array.Get(i);
+    if (item.IsNull()) indices.push_back(c10::nullopt);
+    else indices.push_back(unwrap(env, item, "index: indices"));
+  }
+  return wrap(env, at::index(self, indices));
+}
+
 void init(Napi::Env env, Napi::Object exports) {
   define(env, exports, "fromData", fromData);
   define(env, exports, "toData", toData);
@@ -280,19 +374,31 @@ void init(Napi::Env env, Napi::Object exports) {
   define(env, exports, "sigmoid", unaryFast<sigmoidOp, sigmoidSelf>);
   define(env, exports, "tanh", unaryFast<tanhOp, tanhSelf>);
   define(env, exports, "neg", unaryFast<negOp, negSelf>);
-  define(env, exports, "sumAll", unaryFast<sumOp, sumSelf>);
+  define(env, exports, "sumAll", unaryFast<sumOp, sumSelf>, "sum");
   define(env, exports, "softmax", alongDimFast<softmaxOp, softmaxSelf>);
-  define(env, exports, "logSoftmax", alongDimFast<logSoftmaxOp, logSoftmaxSelf>);
+  define(env, exports, "logSoftmax", alongDimFast<logSoftmaxOp, logSoftmaxSelf>, "log_softmax");
   define(env, exports, "select", selectFast);
   define(env, exports, "add", binaryFast<addOp, addSelf, addOther>);
   define(env, exports, "sub", binaryFast<subOp, subSelf, subOther>);
   define(env, exports, "mul", binaryFast<mulOp, mulSelf, mulOther>);
   define(env, exports, "div", binaryFast<divOp, divSelf, divOther>);
   define(env, exports, "matmul", binaryFast<matmulOp, matmulSelf, matmulOther>);
-  define(env, exports, "addScalar", scalarFast<addOp, addName, addSelf>);
-  define(env, exports, "subScalar", scalarFast<subOp, subName, subSelf>);
-  define(env, exports, "mulScalar", scalarFast<mulOp, mulName, mulSelf>);
-  define(env, exports, "divScalar", scalarFast<divOp, divName, divSelf>);
+  define(env, exports, "addScalar", scalarFast<addOp, addName, addSelf>, "add");
+  define(env, exports, "subScalar", scalarFast<subOp, subName, subSelf>, "sub");
+  define(env, exports, "mulScalar", scalarFast<mulOp, mulName, mulSelf>, "mul");
+  define(env, exports, "divScalar", scalarFast<divOp, divName, divSelf>, "div");
+  define(env, exports, "add_", inPlaceFast<addInPlace, false, add_Self, add_Other>);
+  define(env, exports, "sub_", inPlaceFast<subInPlace, false, sub_Self, sub_Other>);
+  define(env, exports, "mul_", inPlaceFast<mulInPlace, false, mul_Self, mul_Other>);
+  define(env, exports, "div_", inPlaceFast<divInPlace, false, div_Self, div_Other>);
+  define(env, exports, "add_Scalar", inPlaceFast<addInPlace, true, add_Self, add_Other>, "add_");
+  define(env, exports, "sub_Scalar", inPlaceFast<subInPlace, true, sub_Self, sub_Other>, "sub_");
+  define(env, exports, "mul_Scalar", inPlaceFast<mulInPlace, true, mul_Self, mul_Other>, "mul_");
+  define(env, exports, "div_Scalar", inPlaceFast<divInPlace, true, div_Self, div_Other>, "div_");
+  define(env, exports, "sumDims", dimsReductionFast<sumDims, sumSelf, sumDim>, "sum");
+  define(env, exports, "meanDims", dimsReductionFast<meanDims, meanSelf, meanDim>, "mean");
+  define(env, exports, "slice", sliceFast);
+  define(env, exports, "index", indexFast);
 }
 
 }  // namespace

@@ -86,6 +86,18 @@ const fast = native as unknown as {
   softmax(h: Handle, dim: number): Handle;
   logSoftmax(h: Handle, dim: number): Handle;
   select(h: Handle, dim: number, index: number): Handle;
+  slice(h: Handle, dim: number, start: number | null, stop: number | null, step: number): Handle;
+  index(h: Handle, indices: (Handle | null)[] | Handle): Handle;
+  sumDims(h: Handle, dim: number | number[], keepdim: boolean): Handle;
+  meanDims(h: Handle, dim: number | number[], keepdim: boolean): Handle;
+  add_(h: Handle, other: Handle, alpha?: number): void;
+  sub_(h: Handle, other: Handle, alpha?: number): void;
+  mul_(h: Handle, other: Handle): void;
+  div_(h: Handle, other: Handle): void;
+  add_Scalar(h: Handle, other: number, alpha?: number): void;
+  sub_Scalar(h: Handle, other: number, alpha?: number): void;
+  mul_Scalar(h: Handle, other: number): void;
+  div_Scalar(h: Handle, other: number): void;
   isContiguous(t: Tensor): boolean;
 };
 
@@ -163,12 +175,38 @@ function reduceArgs(dim?: number | number[] | DimOptions, options?: DimOptions):
 // Keyword arguments are read by name on the native side, so they are passed only when given.
 const dtypeOption = (dtype?: Dtype) => (dtype === undefined ? undefined : { dtype });
 
+// Reductions with a typed path in the addon for `(dims, keepdim)`.
+const dimsReductions: Record<string, ((h: Handle, dim: number | number[], keepdim: boolean) => Handle) | undefined> = {
+  sum: fast.sumDims,
+  mean: fast.meanDims,
+};
+
 // A reduction over all elements, or over `dim` (the `.dim` overloads), positionally. (A single
 // dim is passed as a number: the addon takes one int for a dim list, as Python does.)
 function reduction(name: string, self: Tensor, options: ReduceOptions): Tensor {
   const { dim, keepdim, dtype } = options;
   if (dim === undefined) return tensorOp(name, [self], dtypeOption(dtype));
+  const typed = dimsReductions[name];
+  if (typed !== undefined && dtype === undefined && (typeof dim === 'number' || Array.isArray(dim))) {
+    return new Tensor(typed(self._h, dim, keepdim ?? false));
+  }
   return tensorOp(name, [self, dim, keepdim ?? false], dtypeOption(dtype));
+}
+
+// In-place arithmetic by the addon's typed paths when `other` is a tensor or a number (given apart:
+// a bare handle is a number too), else by the generic path.
+type InPlaceFast = (h: Handle, other: number, alpha?: number) => void;
+const arithmeticInPlaceFast: Record<'add_' | 'sub_' | 'mul_' | 'div_', { tensor: InPlaceFast; scalar: InPlaceFast }> = {
+  add_: { tensor: fast.add_, scalar: fast.add_Scalar },
+  sub_: { tensor: fast.sub_, scalar: fast.sub_Scalar },
+  mul_: { tensor: fast.mul_, scalar: fast.mul_Scalar },
+  div_: { tensor: fast.div_, scalar: fast.div_Scalar },
+};
+function arithmeticInPlace(self: Tensor, name: keyof typeof arithmeticInPlaceFast, other: TensorLike, options?: { alpha?: number }): Tensor {
+  if (other instanceof Tensor) arithmeticInPlaceFast[name].tensor(self._h, other._h, options?.alpha);
+  else if (typeof other === 'number') arithmeticInPlaceFast[name].scalar(self._h, other, options?.alpha);
+  else inPlace(self, name, [other], options);
+  return self;
 }
 
 function isDtype(name: string): name is Dtype {
@@ -828,9 +866,13 @@ export class Tensor {
    * indices give copies, as in PyTorch.
    */
   index(...indices: IndexSpec[]): Tensor {
-    if (indices.length === 1 && typeof indices[0] === 'number') return this.select(0, indices[0]);
+    if (indices.length === 1) {
+      const only = indices[0];
+      if (typeof only === 'number') return this.select(0, only);
+      if (only instanceof Tensor) return new Tensor(fast.index(this._h, only._h));
+    }
     const { view, advanced } = this.basicIndex(indices);
-    return advanced ? tensorOp('index', [view, advanced]) : view;
+    return advanced ? new Tensor(fast.index(view._h, advanced.map((t) => (t === null ? null : t._h)))) : view;
   }
 
   // Applies numbers, slices, null and '...' as views; tensor indices are collected, by the dim
@@ -848,7 +890,7 @@ export class Tensor {
         view = view.select(dim, spec);
       } else if (typeof spec === 'string' || spec instanceof Slice) {
         const s = typeof spec === 'string' ? parseSlice(spec) : spec;
-        if (s.start !== null || s.stop !== null || s.step !== 1) view = tensorOp('slice', [view, dim, s.start, s.stop, s.step]);
+        if (s.start !== null || s.stop !== null || s.step !== 1) view = new Tensor(fast.slice(view._h, dim, s.start, s.stop, s.step));
         dim++;
       } else {
         while (advanced.length < dim) advanced.push(null);
@@ -871,22 +913,23 @@ export class Tensor {
 
   /** `this += alpha * other` in place. */
   add_(other: TensorLike, options?: { alpha?: number }): this {
-    return inPlace(this, 'add_', [other], options) as this;
+    return arithmeticInPlace(this, 'add_', other, options) as this;
   }
 
   /** `this -= alpha * other` in place. */
   sub_(other: TensorLike, options?: { alpha?: number }): this {
-    return inPlace(this, 'sub_', [other], options) as this;
+    return arithmeticInPlace(this, 'sub_', other, options) as this;
   }
 
   /** `this *= other` in place. */
   mul_(other: TensorLike): this {
-    return inPlace(this, 'mul_', [other]) as this;
+    return arithmeticInPlace(this, 'mul_', other) as this;
   }
 
   /** `this /= other` in place (`roundingMode` as in `div`). */
   div_(other: TensorLike, options?: { roundingMode?: 'trunc' | 'floor' }): this {
-    return inPlace(this, 'div_', [other], options) as this;
+    if (options?.roundingMode !== undefined) return inPlace(this, 'div_', [other], options) as this;
+    return arithmeticInPlace(this, 'div_', other) as this;
   }
 
   /** `this **= exponent` in place. */

@@ -55,6 +55,11 @@ describe('a LibTorch error names the op and carries LibTorch message (first line
     expect(e.message).toBe('add_: a leaf Variable that requires grad is being used in an in-place operation.');
   });
 
+  test('in-place op whose result cannot keep the dtype', () => {
+    const e = errorOf(() => torch.ones([2], { dtype: 'int64' }).add_(torch.ones([2])));
+    expect(e.message).toBe("add_: result type Float can't be cast to the desired output type Long");
+  });
+
   test('index out of range', () => {
     expect(errorOf(() => torch.zeros([2]).index(5)).message).toBe('select: select(): index 5 out of range for tensor of size [2] at dimension 0');
   });
@@ -66,6 +71,8 @@ describe('wrong JS argument types are TypeErrors naming the op and what it got',
     ['add of a string', () => x.add('one' as never), /^add: no overload accepts \(Tensor\(float32, \[2, 3\]\), 'one'\); candidates:\n {2}aten::add\./],
     ['matmul of a number array', () => x.matmul([1, 2] as never), /^matmul: no overload accepts \(Tensor\(float32, \[2, 3\]\), \[1, 2\]\)/],
     ['sum over a string dim', () => x.sum({ dim: 'rows' as never }), /^sum: no overload accepts \(Tensor\(float32, \[2, 3\]\), 'rows', false\)/],
+    ['sum over a fractional dim', () => x.sum(0.5), /^sum: dim must be an integer, got 0.5$/],
+    ['mean over a list with a fraction', () => x.mean([0, 1.5]), /^mean: dim must be an array of integers, got 1.5/],
     ['reshape to non-integers', () => x.reshape([2.5, 2]), /^reshape: no overload accepts \(Tensor\(float32, \[2, 3\]\), \[2\.5, 2\]\)/],
     ['zeros of a string size', () => torch.zeros('3' as never), /^zeros: no overload accepts \('3'/],
     ['linear with a string weight', () => F.linear(x, 'w' as never), /^linear: no overload accepts \(Tensor\(float32, \[2, 3\]\), 'w', null\)/],
@@ -129,12 +136,22 @@ describe('use after dispose', () => {
     t.dispose();
     return t;
   };
+  const disposedIndex = () => {
+    const t = torch.tensor([0]);
+    t.dispose();
+    return t;
+  };
   test.each([
     ['fast path, as self', () => disposed().add(1), 'add: self has been disposed and cannot be used'],
     ['fast path, as other', () => torch.ones([2, 2]).mul(disposed()), 'mul: other has been disposed and cannot be used'],
     ['generic path, as self', () => disposed().exp(), 'exp: self has been disposed and cannot be used'],
     ['generic path, as argument', () => torch.ones([2, 2]).where(disposed().gt(0), 0), 'gt: self has been disposed and cannot be used'],
     ['inside a tensor list', () => torch.cat([torch.ones([2, 2]), disposed()]), 'cat: tensors has been disposed and cannot be used'],
+    ['in place, as other', () => torch.ones([2, 2]).add_(disposed()), 'add_: other has been disposed and cannot be used'],
+    ['in place, as self', () => disposed().mul_(2), 'mul_: self has been disposed and cannot be used'],
+    ['sum over dims', () => disposed().sum(0), 'sum: self has been disposed and cannot be used'],
+    ['a slice', () => disposed().index(':', '1:'), 'slice: self has been disposed and cannot be used'],
+    ['a tensor index', () => torch.ones([3]).index(disposedIndex()), 'index: indices has been disposed and cannot be used'],
     ['shape', () => disposed().shape, 'tensor has been disposed and cannot be used'],
     ['item', () => disposed().item(), 'tensor has been disposed and cannot be used'],
     ['dataSync', () => disposed().dataSync(), 'tensor has been disposed and cannot be used'],
