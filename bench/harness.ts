@@ -186,6 +186,10 @@ export class PythonPeer {
     this.ready = this.call<PeerInfo>('hello');
   }
 
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
   call<T>(op: string, args: object = {}): Promise<T> {
     if (this.exited) return Promise.reject(new Error(this.exited));
     return new Promise<T>((resolve, reject) => {
@@ -226,6 +230,34 @@ export async function startPeers<M extends MallocMode>(script: string, modes: M[
 
 export function closePeers(peers: Partial<Record<MallocMode, PythonPeer>>): void {
   for (const p of Object.values(peers)) (p as PythonPeer).close();
+}
+
+// The CPUs a process may run on ("0-1"), and setting them for every thread of each process
+// (taskset, from util-linux).
+function affinity(pid: number): string {
+  const out = execFileSync('taskset', ['--cpu-list', '--pid', String(pid)], { encoding: 'utf8' });
+  return out.slice(out.lastIndexOf(':') + 1).trim();
+}
+
+function setAffinity(pids: number[], cpus: string): void {
+  for (const pid of pids) execFileSync('taskset', ['--all-tasks', '--cpu-list', '--pid', cpus, String(pid)], { stdio: 'ignore' });
+}
+
+/**
+ * Runs `measure` with this process and the peers pinned to one CPU, then gives them all back.
+ * A single-threaded comparison spread over two CPUs compares the CPUs: on the shared VM of
+ * RESULTS.md one vCPU ran the same 8x8 add 1.5x slower than the other, for minutes at a time.
+ */
+export async function onOneCpu<T>(peers: PythonPeer[], measure: () => Promise<T>): Promise<T> {
+  const pids = [process.pid, ...peers.map((p) => p.pid)];
+  const allowed = affinity(process.pid);
+  const last = allowed.split(/[,-]/).pop() as string;
+  setAffinity(pids, last);
+  try {
+    return await measure();
+  } finally {
+    setAffinity(pids, allowed);
+  }
 }
 
 // The .py files sit beside the .ts sources: bench/ in the repository, whether this runs from

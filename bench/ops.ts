@@ -6,9 +6,9 @@
 // Run alone: `node dist/bench/ops.js`, or through `npm run bench` (bench/run.ts).
 import * as torch from '../src';
 import { Tensor } from '../src';
-import { BenchResult, Comparison, alternate, benchThreads, closePeers, compare, repeats, startPeers } from './harness';
+import { BenchResult, Comparison, alternate, benchThreads, closePeers, compare, onOneCpu, repeats, startPeers } from './harness';
 
-const ITERATIONS = 20000;
+const ITERATIONS = 5000;
 
 function ops(): Record<string, () => Tensor> {
   torch.manualSeed(0);
@@ -48,27 +48,30 @@ export async function main(): Promise<BenchResult> {
   try {
     const names = await py.call<string[]>('setup');
     const ours = ops();
-    const comparisons: Comparison[] = [];
-    for (const name of names) {
+    const us = (xs: number[]): number[] => xs.map((x) => x * 1e6);
+    const compareOp = async (name: string): Promise<Comparison> => {
       const op = ours[name];
-      const inPlace = name.includes('in place');
-      const call = inPlace ? op : () => op().dispose();
+      const call = name.includes('in place') ? op : () => op().dispose();
       const s = await alternate(
         {
           ours: () => cpuSecondsPerCall(call, ITERATIONS),
           theirs: () => py.call<number>('perCall', { name, iterations: ITERATIONS }),
         },
-        repeats(5),
+        repeats(15),
       );
-      const us = (xs: number[]): number[] => xs.map((x) => x * 1e6);
-      comparisons.push(compare(name, 'us/call', us(s.ours), us(s.theirs), 1.0));
-    }
+      return compare(name, 'us/call', us(s.ours), us(s.theirs), 1.0);
+    };
+    const comparisons = await onOneCpu([py], async () => {
+      const out: Comparison[] = [];
+      for (const name of names) out.push(await compareOp(name));
+      return out;
+    });
     return {
       title: '1. Per-op overhead',
       comparisons,
       notes: [
-        `8x8 float32 operands; CPU time (user + system) per call, ${ITERATIONS} calls a sample after ${ITERATIONS / 10} untimed; ${threads} thread(s) both sides.`,
-        'momentum-torch: add, mul and matmul take typed fast paths; the rest go through the generic ATen dispatch (native/dispatch.cc). ' +
+        `8x8 float32 operands; CPU time (user + system) per call, ${ITERATIONS} calls a sample after ${ITERATIONS / 10} untimed; ${threads} thread(s) both sides, both processes pinned to the same CPU.`,
+        'momentum-torch: each of these ops takes a typed path in the addon (native/tensor.cc); the long tail goes through the generic ATen dispatch (native/dispatch.cc). ' +
           'Each call includes dispose() of its result; Python frees its result by reference counting.',
       ],
     };
