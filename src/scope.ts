@@ -44,8 +44,8 @@ function collectWhenUnreachable(tensor: Owned): void {
 }
 
 export function track(tensor: Owned): void {
-  const scope = scopes[scopes.length - 1];
-  if (scope) scope.push(tensor);
+  // (Not scopes[scopes.length - 1]: with no scope open that reads the property "-1", V8's slow path.)
+  if (scopes.length > 0) scopes[scopes.length - 1].push(tensor);
   else collectWhenUnreachable(tensor);
 }
 
