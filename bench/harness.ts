@@ -250,9 +250,14 @@ function setAffinity(pids: number[], cpus: string): void {
  */
 export async function onOneCpu<T>(peers: PythonPeer[], measure: () => Promise<T>): Promise<T> {
   const pids = [process.pid, ...peers.map((p) => p.pid)];
-  const allowed = affinity(process.pid);
-  const last = allowed.split(/[,-]/).pop() as string;
-  setAffinity(pids, last);
+  let allowed: string;
+  try {
+    allowed = affinity(process.pid);
+    setAffinity(pids, allowed.split(/[,-]/).pop() as string);
+  } catch (e) {
+    console.warn(`bench: could not pin to one CPU (${(e as Error).message.split('\n')[0]}); measuring unpinned`);
+    return measure();
+  }
   try {
     return await measure();
   } finally {

@@ -60,7 +60,7 @@ export async function main(): Promise<BenchResult> {
         defaults: () => peers.default.call<number>('run', { iterations: STEPS_PER_SAMPLE }),
         tuned: () => peers.tuned.call<number>('run', { iterations: STEPS_PER_SAMPLE }),
       },
-      repeats(3),
+      repeats(5),
     );
     const ms = (xs: number[]): number[] => xs.map((x) => x * 1e3);
     const comparisons = [
