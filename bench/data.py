@@ -3,26 +3,18 @@ augmentation pipeline written with PyTorch ops, batched exactly as momentum-torc
 torch.data.transforms does it (see bench/data.ts): per-sample parameters, one grid_sample for the
 resized crops, colour jitter with per-sample factors in a per-batch order, grayscale, a per-sample
 Gaussian blur as grouped convolutions, and a flip, each applied to its chosen samples by where()."""
-import gzip
 import math
 import os
 import time
 
 from harness import serve
+from data_fashion_mnist import read_idx
 
 import numpy as np
 import torch
 
 ROOT = "/usr/share/datasets/fashion-mnist"
 state = {}
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
-    ndim = raw[3]
-    shape = [int.from_bytes(raw[4 + 4 * d:8 + 4 * d], "big") for d in range(ndim)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
 
 
 def load_fashion_mnist():

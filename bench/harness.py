@@ -17,6 +17,10 @@ import sys
 import time
 import traceback
 
+# The PyTorch reference definitions the tests' oracles hold (test/oracle/): the peers build the
+# same models from them.
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "oracle"))
+
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 MMAP_THRESHOLD = 32 * 1024 * 1024  # glibc's largest allowed value on 64-bit

@@ -5,34 +5,11 @@ side (torch.save), so both start from the same numbers (see bench/moco-step.ts).
 from functools import partial
 
 from harness import seconds_per_call, serve
+from moco import SplitBatchNorm
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 import torchvision
-
-
-class SplitBatchNorm(nn.BatchNorm2d):
-    """The notebook's BatchNorm over `num_splits` groups of the batch (the single-device shuffle BN)."""
-
-    def __init__(self, num_features, num_splits):
-        super().__init__(num_features)
-        self.num_splits = num_splits
-
-    def forward(self, input):
-        N, C, H, W = input.shape
-        if self.training or not self.track_running_stats:
-            running_mean_split = self.running_mean.repeat(self.num_splits)
-            running_var_split = self.running_var.repeat(self.num_splits)
-            outcome = F.batch_norm(
-                input.view(-1, C * self.num_splits, H, W), running_mean_split, running_var_split,
-                self.weight.repeat(self.num_splits), self.bias.repeat(self.num_splits),
-                True, self.momentum, self.eps).view(N, C, H, W)
-            self.running_mean.data.copy_(running_mean_split.view(self.num_splits, C).mean(dim=0))
-            self.running_var.data.copy_(running_var_split.view(self.num_splits, C).mean(dim=0))
-            return outcome
-        return F.batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
-                            False, self.momentum, self.eps)
 
 
 def resnet18_cifar(dim, bn_splits, mlp):

@@ -15,6 +15,8 @@ import torch
 import torch.nn as nn
 import torchvision
 
+from small_cnn import SmallCnn
+
 torch.manual_seed(0)
 
 
@@ -33,22 +35,6 @@ class ConvLarge(nn.Module):
             conv_bn_lrelu(256, 512, 3, 0), conv_bn_lrelu(512, 256, 1, 0), conv_bn_lrelu(256, 128, 1, 0),
             nn.AdaptiveAvgPool2d(1))
         self.fc1 = nn.Linear(128, num_classes)
-
-    def forward(self, x):
-        return self.fc1(self.features(x).flatten(1))
-
-
-def stage(i, o, pool):
-    layers = [nn.Conv2d(i, o, 3, padding=1, bias=False), nn.BatchNorm2d(o)]
-    return nn.Sequential(*layers, *([nn.MaxPool2d(2)] if pool else []), nn.ReLU(inplace=True))
-
-
-class SmallCnn(nn.Module):
-    def __init__(self, num_classes=10, channels=1, width=16):
-        super().__init__()
-        self.features = nn.Sequential(stage(channels, width, True), stage(width, 2 * width, True),
-                                      stage(2 * width, 4 * width, False), nn.AdaptiveAvgPool2d(1))
-        self.fc1 = nn.Linear(4 * width, num_classes)
 
     def forward(self, x):
         return self.fc1(self.features(x).flatten(1))
@@ -91,4 +77,5 @@ def main():
     print(json.dumps({"resnet50": [[k, list(v.shape)] for k, v in resnet50.state_dict().items()]}))
 
 
-main()
+if __name__ == "__main__":
+    main()
