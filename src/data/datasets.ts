@@ -60,7 +60,7 @@ export class TensorDataset implements Dataset<Tensor[]>, TensorBacked {
 
 /** uint8 pixels to float32 in [0, 1], as torchvision's ToTensor. */
 function toUnitFloat(pixels: Tensor): Tensor {
-  return pixels.float().div(255);
+  return pixels.float().div_(255);
 }
 
 /**

@@ -98,9 +98,15 @@ export class DataLoader implements Iterable<Tensor[]> {
 
   private epochBatches(): ArrayLike<number>[] {
     const batches = this.batchOrder();
-    const n = this.dataset.length;
-    for (const batch of batches) {
-      for (const i of Array.from(batch)) if (!(Number.isInteger(i) && i >= 0 && i < n)) throw new RangeError(`DataLoader: sampler gave index ${i}, outside [0, ${n})`);
+    // Only a sampler's indices can be out of range: the loader's own orders are permutations.
+    if (this.sampler) {
+      const n = this.dataset.length;
+      for (const batch of batches) {
+        for (let k = 0; k < batch.length; k++) {
+          const i = batch[k];
+          if (!(Number.isInteger(i) && i >= 0 && i < n)) throw new RangeError(`DataLoader: sampler gave index ${i}, outside [0, ${n})`);
+        }
+      }
     }
     return batches;
   }
@@ -119,11 +125,12 @@ export class DataLoader implements Iterable<Tensor[]> {
   // One index_select per whole-set tensor; the epoch's indices cross to the device in one copy.
   private gatherer(dataset: TensorBacked, batches: ArrayLike<number>[]): ((b: number) => Tensor[]) & { dispose(): void } {
     const tensors = this.deviceTensors(dataset.tensors);
-    const flat = Int32Array.from(batches.flatMap((batch) => Array.from(batch)));
+    const flat = new Int32Array(batches.reduce((total, batch) => total + batch.length, 0));
     const starts: number[] = [];
     let offset = 0;
     for (const batch of batches) {
       starts.push(offset);
+      flat.set(batch, offset);
       offset += batch.length;
     }
     const indices = keep(tensor(flat, { device: tensors[0].device }));

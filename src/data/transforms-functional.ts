@@ -1,6 +1,9 @@
 // The deterministic halves of the augmentations, for a whole batch [N, C, H, W] at once: each
 // takes its parameters per sample (a number for all, or a tensor [N]) and is a few tensor ops on
 // the batch's device. They follow torchvision.transforms.functional on float tensors in [0, 1].
+// Chains of elementwise ops write in place into the fresh tensor their first op made
+// (`a.mul(r).add_(b).clamp_(0, 1)`): one allocation and fewer passes over the batch than a new
+// tensor per op, in the same order of operations (so the same rounding).
 import { aten } from '../ops';
 import { arange, cat, full, stack, tensor, where } from '../factories';
 import { conv2d, pad as padLastDims } from '../functional';
@@ -27,9 +30,15 @@ function column(value: PerSample, like: Tensor): Tensor | number {
   return values.view(-1, 1, 1, 1);
 }
 
-// ratio * a + (1 - ratio) * b, clamped to [0, 1] (torchvision's _blend): b + ratio (a - b).
+// ratio * a + (1 - ratio) * b, clamped to [0, 1] (torchvision's _blend). The ratio and b are
+// small ([N, 1, 1, 1], or [N, 1, H, W] for a gray image), so only `out` is batch-sized.
 function blend(a: Tensor, b: Tensor | number, ratio: Tensor | number): Tensor {
-  return a.sub(b).mul(ratio).add(b).clamp(0, 1);
+  const out = a.mul(ratio);
+  if (b !== 0) {
+    const rest = typeof ratio === 'number' ? 1 - ratio : ratio.neg().add_(1);
+    out.add_(typeof b === 'number' ? (typeof rest === 'number' ? rest * b : rest.mul(b)) : b.mul(rest));
+  }
+  return out.clamp_(0, 1);
 }
 
 /** Luma 0.2989 R + 0.587 G + 0.114 B as [N, 1, H, W]; a 1-channel batch is returned as it is. */
@@ -39,7 +48,7 @@ export function rgbToGrayscale(x: Tensor): Tensor {
   if (channels !== 3) throw new Error(`rgbToGrayscale: expected 1 or 3 channels, got ${channels}`);
   return tidy(() => {
     const [r, g, b] = x.split(1, 1);
-    return r.mul(0.2989).add(g.mul(0.587)).add(b.mul(0.114));
+    return r.mul(0.2989).add_(g.mul(0.587)).add_(b.mul(0.114));
   });
 }
 
@@ -69,7 +78,7 @@ export function adjustHue(x: Tensor, shift: PerSample): Tensor {
   if (channels !== 3) throw new Error(`adjustHue: expected 1 or 3 channels, got ${channels}`);
   return tidy(() => {
     const [h, s, v] = rgbToHsv(x);
-    return hsvToRgb(h.add(column(shift, x)).remainder(1), s, v);
+    return hsvToRgb(h.add_(column(shift, x)).remainder(1), s, v);
   });
 }
 
@@ -83,19 +92,19 @@ function rgbToHsv(x: Tensor): [Tensor, Tensor, Tensor] {
   const saturation = chroma.div(where(gray, 1, max));
   const safeChroma = where(gray, 1, chroma);
   // Which channel is largest decides the hue's sextant (red first, then green, as torchvision).
-  const fromRed = g.sub(b).div(safeChroma);
-  const fromGreen = b.sub(r).div(safeChroma).add(2);
-  const fromBlue = r.sub(g).div(safeChroma).add(4);
+  const fromRed = g.sub(b).div_(safeChroma);
+  const fromGreen = b.sub(r).div_(safeChroma).add_(2);
+  const fromBlue = r.sub(g).div_(safeChroma).add_(4);
   const sextant = where(max.eq(r), fromRed, where(max.eq(g), fromGreen, fromBlue));
-  return [sextant.div(6).remainder(1), saturation, max];
+  return [sextant.div_(6).remainder(1), saturation, max];
 }
 
 // Each channel is v - v s clamp(min(k, 4 - k), 0, 1) with k = (n + 6 h) mod 6, n = 5, 3, 1 for R, G, B.
 function hsvToRgb(h: Tensor, s: Tensor, v: Tensor): Tensor {
   const vs = v.mul(s);
   const channel = (n: number) => {
-    const k = h.mul(6).add(n).remainder(6);
-    return v.sub(vs.mul(k.min(k.neg().add(4)).clamp(0, 1)));
+    const k = h.mul(6).add_(n).remainder(6);
+    return v.sub(k.neg().add_(4).min(k).clamp_(0, 1).mul_(vs));
   };
   return cat([channel(5), channel(3), channel(1)], 1);
 }
