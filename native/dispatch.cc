@@ -6,6 +6,7 @@
 
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/core/jit_type.h>
+#include <c10/util/SmallVector.h>
 
 #include <algorithm>
 #include <cctype>
@@ -229,8 +230,8 @@ bool allItems(const JsValue& v, std::initializer_list<Kind> kinds) {
 bool isTensorKind(Kind k) { return k == Kind::Tensor || k == Kind::Disposed; }
 bool isNumberKind(Kind k) { return k == Kind::Bool || k == Kind::Int || k == Kind::Float; }
 
-bool fitsList(const JsValue& v, const c10::ListTypePtr& type, const c10::Argument& arg) {
-  auto kind = type->getElementType()->kind();
+bool fitsList(const JsValue& v, const c10::ListType& type, const c10::Argument& arg) {
+  auto kind = type.getElementType()->kind();
   switch (kind) {
     case c10::TypeKind::IntType:
     case c10::TypeKind::SymIntType:
@@ -244,7 +245,7 @@ bool fitsList(const JsValue& v, const c10::ListTypePtr& type, const c10::Argumen
     case c10::TypeKind::TensorType:
       return allItems(v, {Kind::Tensor, Kind::Disposed});
     case c10::TypeKind::OptionalType:
-      if (type->getElementType()->cast<c10::OptionalType>()->getElementType()->kind() != c10::TypeKind::TensorType) return false;
+      if (type.getElementType()->castRaw<c10::OptionalType>()->getElementType()->kind() != c10::TypeKind::TensorType) return false;
       return allItems(v, {Kind::Tensor, Kind::Disposed, Kind::None});
     default:
       return false;
@@ -254,7 +255,7 @@ bool fitsList(const JsValue& v, const c10::ListTypePtr& type, const c10::Argumen
 bool fits(const JsValue& v, const c10::TypePtr& type, const c10::Argument& arg, bool lenient) {
   switch (type->kind()) {
     case c10::TypeKind::OptionalType:
-      return v.kind == Kind::None || fits(v, type->cast<c10::OptionalType>()->getElementType(), arg, lenient);
+      return v.kind == Kind::None || fits(v, type->castRaw<c10::OptionalType>()->getElementType(), arg, lenient);
     case c10::TypeKind::TensorType:
       return isTensorKind(v.kind) || (lenient && isNumberKind(v.kind));
     case c10::TypeKind::IntType:
@@ -277,7 +278,7 @@ bool fits(const JsValue& v, const c10::TypePtr& type, const c10::Argument& arg, 
                                         v.text == "channels_last" || v.text == "channelsLast" ||
                                         v.text == "preserve_format" || v.text == "preserveFormat");
     case c10::TypeKind::ListType:
-      return fitsList(v, type->cast<c10::ListType>(), arg);
+      return fitsList(v, *type->castRaw<c10::ListType>(), arg);
     default:  // Generators, Dimnames, Storages...: only their defaults are usable from JS.
       return false;
   }
@@ -289,10 +290,14 @@ const JsValue* findKwarg(const std::vector<Kwarg>& kwargs, const Param& param) {
   return nullptr;
 }
 
+// The JS value bound to each parameter of an overload (null: its default). On the stack: most
+// ops take a handful.
+using Chosen = c10::SmallVector<const JsValue*, 8>;
+
 // The JS value for each of the overload's parameters (null: the schema's default), or false when
 // the arguments do not fit it. Every option given must belong to this overload.
-bool bind(const Overload& overload, const std::vector<JsValue>& args, const std::vector<Kwarg>& kwargs, bool lenient,
-          std::vector<const JsValue*>& chosen) {
+bool bind(const Overload& overload, c10::ArrayRef<JsValue> args, const std::vector<Kwarg>& kwargs, bool lenient,
+          Chosen& chosen) {
   if (args.size() > overload.positional) return false;
   chosen.assign(overload.params.size(), nullptr);
   size_t usedKwargs = 0;
@@ -340,9 +345,9 @@ const at::Tensor& tensorOf(Napi::Env env, const JsValue& v, const std::string& o
   return *v.tensor;
 }
 
-c10::IValue convertList(Napi::Env env, const JsValue& v, const c10::ListTypePtr& type, const c10::Argument& arg,
+c10::IValue convertList(Napi::Env env, const JsValue& v, const c10::ListType& type, const c10::Argument& arg,
                         const std::string& op) {
-  auto kind = type->getElementType()->kind();
+  auto kind = type.getElementType()->kind();
   if (kind == c10::TypeKind::SymIntType) kind = c10::TypeKind::IntType;
   switch (kind) {
     case c10::TypeKind::IntType: {
@@ -386,7 +391,7 @@ c10::IValue convert(Napi::Env env, const JsValue& v, const c10::TypePtr& type, c
   switch (type->kind()) {
     case c10::TypeKind::OptionalType:
       if (v.kind == Kind::None) return c10::IValue();
-      return convert(env, v, type->cast<c10::OptionalType>()->getElementType(), arg, op);
+      return convert(env, v, type->castRaw<c10::OptionalType>()->getElementType(), arg, op);
     case c10::TypeKind::TensorType:
       if (isNumberKind(v.kind)) return wrappedNumber(v);
       return tensorOf(env, v, op, arg);
@@ -412,7 +417,7 @@ c10::IValue convert(Napi::Env env, const JsValue& v, const c10::TypePtr& type, c
       if (v.text == "preserve_format" || v.text == "preserveFormat") return static_cast<int64_t>(at::MemoryFormat::Preserve);
       return static_cast<int64_t>(at::MemoryFormat::Contiguous);
     default:  // ListType: the only other kind fits() accepts
-      return convertList(env, v, type->cast<c10::ListType>(), arg, op);
+      return convertList(env, v, *type->castRaw<c10::ListType>(), arg, op);
   }
 }
 
@@ -485,7 +490,7 @@ std::string describe(const JsValue& v) {
   }
 }
 
-[[noreturn]] void noMatch(Napi::Env env, const Op& op, const std::string& name, const std::vector<JsValue>& args,
+[[noreturn]] void noMatch(Napi::Env env, const Op& op, const std::string& name, c10::ArrayRef<JsValue> args,
                           const std::vector<Kwarg>& kwargs) {
   std::string message = name + ": no overload accepts (";
   for (size_t i = 0; i < args.size(); i++) message += (i ? ", " : "") + describe(args[i]);
@@ -514,8 +519,7 @@ bool isKwargs(const JsValue& v) { return v.kind == Kind::Other && !v.value.IsTyp
 
 // The first overload the arguments fit, in order: exact JS types first, then numbers standing for
 // tensors. Most ops match their first or second overload, and matching reads no JS.
-const Overload* choose(const Op& op, const std::vector<JsValue>& args, const std::vector<Kwarg>& kwargs,
-                       std::vector<const JsValue*>& chosen) {
+const Overload* choose(const Op& op, c10::ArrayRef<JsValue> args, const std::vector<Kwarg>& kwargs, Chosen& chosen) {
   for (bool lenient : {false, true})
     for (const auto& overload : op.overloads)
       if (bind(overload, args, kwargs, lenient, chosen)) return &overload;
@@ -530,9 +534,9 @@ std::vector<Kwarg> readOptions(Napi::Env env, const Napi::Value& value, HandleKe
 }
 
 // Matches, converts and calls; returns the results as `mode` says.
-Napi::Value invoke(Napi::Env env, const Op& op, const std::vector<JsValue>& args, const std::vector<Kwarg>& kwargs,
+Napi::Value invoke(Napi::Env env, const Op& op, c10::ArrayRef<JsValue> args, const std::vector<Kwarg>& kwargs,
                    Results mode) {
-  std::vector<const JsValue*> chosen;
+  Chosen chosen;
   const Overload* overload = choose(op, args, kwargs, chosen);
   if (!overload) noMatch(env, op, op.shortName, args, kwargs);
   std::vector<c10::IValue> stack;
@@ -566,7 +570,7 @@ Napi::Value callOp(const Napi::CallbackInfo& info) {
   const auto mode = info[3].IsNumber() ? static_cast<Results>(info[3].As<Napi::Number>().Int32Value()) : Results::Values;
   const uint32_t handleMask = info[4].IsNumber() ? info[4].As<Napi::Number>().Uint32Value() : 0;
   HandleKey key;
-  std::vector<JsValue> args;
+  c10::SmallVector<JsValue, 6> args;
   args.reserve(array.Length());
   for (uint32_t i = 0; i < array.Length(); i++) {
     Napi::Value value = array.Get(i);
@@ -589,7 +593,7 @@ Napi::Value call(const Napi::CallbackInfo& info) {
   const size_t end = info.Length();
   if (kFirstArg + positional > end || (end - kFirstArg - positional) % 2) throwError(env, op.shortName + ": malformed call");
   HandleKey key;
-  std::vector<JsValue> args;
+  c10::SmallVector<JsValue, 6> args;
   args.reserve(positional);
   for (size_t at = 0; at < positional; at++) {
     Napi::Value value = info[kFirstArg + at];
