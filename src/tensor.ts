@@ -203,8 +203,10 @@ const arithmeticInPlaceFast: Record<'add_' | 'sub_' | 'mul_' | 'div_', { tensor:
   div_: { tensor: fast.div_, scalar: fast.div_Scalar },
 };
 function arithmeticInPlace(self: Tensor, name: keyof typeof arithmeticInPlaceFast, other: TensorLike, options?: { alpha?: number }): Tensor {
-  if (other instanceof Tensor) arithmeticInPlaceFast[name].tensor(self._h, other._h, options?.alpha);
-  else if (typeof other === 'number') arithmeticInPlaceFast[name].scalar(self._h, other, options?.alpha);
+  const alpha = options?.alpha;
+  if (alpha !== undefined && typeof alpha !== 'number') inPlace(self, name, [other], options); // the generic path names what is wrong
+  else if (other instanceof Tensor) arithmeticInPlaceFast[name].tensor(self._h, other._h, alpha);
+  else if (typeof other === 'number') arithmeticInPlaceFast[name].scalar(self._h, other, alpha);
   else inPlace(self, name, [other], options);
   return self;
 }
