@@ -150,6 +150,16 @@ void disposeHandle(Napi::Env env, Napi::Value value) {
   freeSlots.push_back(static_cast<uint32_t>(slot - slots.data()));
 }
 
+// ---- numbers -----------------------------------------------------------------------------------
+
+at::Scalar numberScalar(double d) { return isIntegral(d) ? at::Scalar(static_cast<int64_t>(d)) : at::Scalar(d); }
+
+at::Tensor wrappedNumber(const at::Scalar& value) {
+  at::Tensor t = at::scalar_to_tensor(value);
+  t.unsafeGetTensorImpl()->set_wrapped_number(true);
+  return t;
+}
+
 // ---- dtypes and devices -----------------------------------------------------------------------
 
 namespace {
@@ -223,7 +233,7 @@ std::vector<int64_t> parseIntList(Napi::Env env, Napi::Value value, const char* 
     Napi::Value item = array.Get(i);
     if (!item.IsNumber()) throwTypeError(env, std::string(what) + " must be an array of integers");
     double d = item.As<Napi::Number>().DoubleValue();
-    if (d != static_cast<double>(static_cast<int64_t>(d))) {
+    if (!isIntegral(d)) {
       throwTypeError(env, std::string(what) + " must be an array of integers, got " + std::to_string(d));
     }
     out[i] = static_cast<int64_t>(d);

@@ -44,6 +44,16 @@ std::string deviceName(const at::Device& device);
 std::string shapeString(at::IntArrayRef sizes);
 std::vector<int64_t> parseIntList(Napi::Env env, Napi::Value value, const char* what);
 
+// Whether a JS number is an integer (one int64 can hold).
+inline bool isIntegral(double d) { return d == static_cast<double>(static_cast<int64_t>(d)); }
+
+// A JS number as ATen takes a Python one: an int when integral (so int tensors stay int), else a double.
+at::Scalar numberScalar(double d);
+
+// A scalar standing for a tensor: a 0-dim "wrapped number", so type promotion treats it as
+// Python's `t + 2` does (a float32 tensor plus 2 stays float32).
+at::Tensor wrappedNumber(const at::Scalar& value);
+
 inline int32_t argInt(const Napi::CallbackInfo& info, size_t i, const char* what) {
   if (!info[i].IsNumber()) throwTypeError(info.Env(), std::string(what) + " must be a number");
   const double d = info[i].As<Napi::Number>().DoubleValue();

@@ -142,8 +142,6 @@ class HandleKey {
   Napi::Value key_;
 };
 
-bool isIntegral(double d) { return d == static_cast<double>(static_cast<int64_t>(d)); }
-
 // A tensor given as its bare handle (typed wrappers mark such arguments, skipping the `_h` read).
 JsValue readHandle(Napi::Env env, Napi::Value v) {
   JsValue out;
@@ -199,6 +197,11 @@ JsValue readValue(Napi::Env env, Napi::Value v, HandleKey& key, bool nested = fa
       break;
   }
   return out;
+}
+
+// Argument i of a call: a bare handle where bit i of handleMask is set, any JS value otherwise.
+JsValue readArgument(Napi::Env env, Napi::Value value, size_t i, uint32_t handleMask, HandleKey& key) {
+  return i < 32 && (handleMask >> i) & 1 ? readHandle(env, value) : readValue(env, value, key);
 }
 
 struct Kwarg {
@@ -322,19 +325,7 @@ bool bind(const Overload& overload, c10::ArrayRef<JsValue> args, const std::vect
 
 // ---- converting the chosen arguments ----------------------------------------------------------------
 
-at::Scalar toScalar(const JsValue& v) {
-  if (v.kind == Kind::Bool) return at::Scalar(v.number != 0);
-  if (v.kind == Kind::Int) return at::Scalar(static_cast<int64_t>(v.number));
-  return at::Scalar(v.number);
-}
-
-// A number standing for a tensor becomes a 0-dim "wrapped number", so type promotion treats it as
-// Python does (a float tensor times 2 stays float32).
-at::Tensor wrappedNumber(const JsValue& v) {
-  at::Tensor t = at::scalar_to_tensor(toScalar(v));
-  t.unsafeGetTensorImpl()->set_wrapped_number(true);
-  return t;
-}
+at::Scalar toScalar(const JsValue& v) { return v.kind == Kind::Bool ? at::Scalar(v.number != 0) : numberScalar(v.number); }
 
 [[noreturn]] void disposedError(Napi::Env env, const std::string& op, const c10::Argument& arg) {
   throwError(env, op + ": " + arg.name() + " has been disposed and cannot be used");
@@ -393,7 +384,7 @@ c10::IValue convert(Napi::Env env, const JsValue& v, const c10::TypePtr& type, c
       if (v.kind == Kind::None) return c10::IValue();
       return convert(env, v, type->castRaw<c10::OptionalType>()->getElementType(), arg, op);
     case c10::TypeKind::TensorType:
-      if (isNumberKind(v.kind)) return wrappedNumber(v);
+      if (isNumberKind(v.kind)) return wrappedNumber(toScalar(v));
       return tensorOf(env, v, op, arg);
     case c10::TypeKind::IntType:
     case c10::TypeKind::SymIntType:
@@ -574,7 +565,7 @@ Napi::Value callOp(const Napi::CallbackInfo& info) {
   args.reserve(array.Length());
   for (uint32_t i = 0; i < array.Length(); i++) {
     Napi::Value value = array.Get(i);
-    args.push_back(i < 32 && (handleMask >> i) & 1 ? readHandle(env, value) : readValue(env, value, key));
+    args.push_back(readArgument(env, value, i, handleMask, key));
   }
   return invoke(env, op, args, readOptions(env, info[2], key), mode);
 }
@@ -597,7 +588,7 @@ Napi::Value call(const Napi::CallbackInfo& info) {
   args.reserve(positional);
   for (size_t at = 0; at < positional; at++) {
     Napi::Value value = info[kFirstArg + at];
-    args.push_back(at < 32 && (handleMask >> at) & 1 ? readHandle(env, value) : readValue(env, value, key));
+    args.push_back(readArgument(env, value, at, handleMask, key));
   }
   std::vector<Kwarg> kwargs;
   for (size_t i = kFirstArg + positional; i < end; i += 2) {

@@ -204,26 +204,12 @@ Napi::Value binaryFast(const Napi::CallbackInfo& info) {
   return wrap(env, TensorOp(unwrap(env, info[0], Self), unwrap(env, info[1], Other)));
 }
 
-// A JS number as ATen takes a Python one: an int when integral (so int tensors stay int), else a double.
-at::Scalar numberScalar(double d) {
-  if (d == static_cast<double>(static_cast<int64_t>(d))) return at::Scalar(static_cast<int64_t>(d));
-  return at::Scalar(d);
-}
-
-// A number standing for a tensor: a 0-dim "wrapped number", so type promotion treats it as Python's
-// `t + 2` does (a float32 tensor plus 2 stays float32).
-at::Tensor wrappedNumber(double d) {
-  at::Tensor t = at::scalar_to_tensor(numberScalar(d));
-  t.unsafeGetTensorImpl()->set_wrapped_number(true);
-  return t;
-}
-
 // Tensor (op) number.
 template <at::Tensor (*TensorOp)(const at::Tensor&, const at::Tensor&), const char* Name, const char* Self>
 Napi::Value scalarFast(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[1].IsNumber()) throwTypeError(env, std::string(Name) + ": other must be a number");
-  return wrap(env, TensorOp(unwrap(env, info[0], Self), wrappedNumber(info[1].As<Napi::Number>().DoubleValue())));
+  return wrap(env, TensorOp(unwrap(env, info[0], Self), wrappedNumber(numberScalar(info[1].As<Napi::Number>().DoubleValue()))));
 }
 
 at::Tensor addOp(const at::Tensor& a, const at::Tensor& b) { return at::add(a, b); }
@@ -288,7 +274,7 @@ Napi::Value inPlaceFast(const Napi::CallbackInfo& info) {
     Op(self, unwrap(env, info[1], Other), alpha);
   } else {
     if (!info[1].IsNumber()) throwTypeError(env, std::string(Other) + " must be a number");
-    Op(self, wrappedNumber(info[1].As<Napi::Number>().DoubleValue()), alpha);
+    Op(self, wrappedNumber(numberScalar(info[1].As<Napi::Number>().DoubleValue())), alpha);
   }
   return env.Undefined();
 }
@@ -314,11 +300,13 @@ Napi::Value dimsReductionFast(const Napi::CallbackInfo& info) {
   return wrap(env, Op(self, parseIntList(env, info[1], Dim), keepdim));
 }
 
+// An int64 or null (undefined too): a slice's start or stop.
 c10::optional<int64_t> optionalInt(const Napi::CallbackInfo& info, size_t i, const char* what) {
   if (info[i].IsNull() || info[i].IsUndefined()) return c10::nullopt;
-  const double d = info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : 0.5;
-  if (d != static_cast<double>(static_cast<int64_t>(d))) throwTypeError(info.Env(), std::string(what) + " must be an integer or null");
-  return static_cast<int64_t>(d);
+  if (!info[i].IsNumber() || !isIntegral(info[i].As<Napi::Number>().DoubleValue())) {
+    throwTypeError(info.Env(), std::string(what) + " must be an integer or null");
+  }
+  return static_cast<int64_t>(info[i].As<Napi::Number>().DoubleValue());
 }
 
 // slice(self, dim, start|null, stop|null, step): Python's `t[:, a:b:c]` along one dim, a view.
@@ -337,15 +325,15 @@ Napi::Value indexFast(const Napi::CallbackInfo& info) {
   c10::List<c10::optional<at::Tensor>> indices;
   if (info[1].IsNumber()) {
     indices.push_back(unwrap(env, info[1], "index: indices"));
-    return wrap(env, at::index(self, indices));
-  }
-  if (!info[1].IsArray()) throwTypeError(env, "index: indices must be an array of tensors and nulls");
-  auto array = info[1].As<Napi::Array>();
-  indices.reserve(array.Length());
-  for (uint32_t i = 0; i < array.Length(); i++) {
-    Napi::Value item = array.Get(i);
-    if (item.IsNull()) indices.push_back(c10::nullopt);
-    else indices.push_back(unwrap(env, item, "index: indices"));
+  } else {
+    if (!info[1].IsArray()) throwTypeError(env, "index: indices must be an array of tensors and nulls");
+    auto array = info[1].As<Napi::Array>();
+    indices.reserve(array.Length());
+    for (uint32_t i = 0; i < array.Length(); i++) {
+      Napi::Value item = array.Get(i);
+      if (item.IsNull()) indices.push_back(c10::nullopt);
+      else indices.push_back(unwrap(env, item, "index: indices"));
+    }
   }
   return wrap(env, at::index(self, indices));
 }
