@@ -376,6 +376,8 @@ export class Tensor {
   }
 
   // ---- arithmetic (fast paths for the hottest binary ops) ---------------------------------------
+  // Each op calls its own addon function: one table-driven helper for the four, tried, made every
+  // call ~0.08 us slower (one call site reaching four natives; bench/ops, add 0.88x -> 1.00x).
 
   /** `this + alpha * other`, broadcasting. */
   add(other: TensorLike, options?: { alpha?: number }): Tensor {
