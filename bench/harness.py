@@ -64,19 +64,20 @@ def peak_rss_mib():
     raise RuntimeError("no VmHWM in /proc/self/status")
 
 
-# What seconds_per_call measures, as CLOCK in bench/harness.ts: wall time, or with BENCH_CLOCK=cpu
-# the process's CPU time (all its threads).
-_seconds = time.process_time if os.environ.get("BENCH_CLOCK") == "cpu" else time.perf_counter
+# What seconds_per_call measures by default, as CLOCK in bench/harness.ts: wall time, or with
+# BENCH_CLOCK=cpu the process's CPU time (all its threads).
+CLOCK = "cpu" if os.environ.get("BENCH_CLOCK") == "cpu" else "wall"
 
 
-def seconds_per_call(fn, iterations, warmup=0):
-    """Seconds (of the clock above) per call of fn over `iterations` calls after `warmup` untimed ones."""
+def seconds_per_call(fn, iterations, warmup=0, clock=CLOCK):
+    """Seconds of `clock` ("wall" or "cpu") per call of fn over `iterations` calls after `warmup` untimed ones."""
+    seconds = time.process_time if clock == "cpu" else time.perf_counter
     for _ in range(warmup):
         fn()
-    start = _seconds()
+    start = seconds()
     for _ in range(iterations):
         fn()
-    return (_seconds() - start) / iterations
+    return (seconds() - start) / iterations
 
 
 def _hello():

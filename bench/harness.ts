@@ -58,14 +58,14 @@ export function compare(measure: string, unit: string, ours: number[], theirs: n
  * Throws unless two sides' first-step losses agree (relative 1e-4): timing two different
  * computations would compare nothing. It happens when a model's TS and Python twins drift apart.
  */
-export function checkSameLoss(what: string, ours: number, theirs: number): void {
+function checkSameLoss(what: string, ours: number, theirs: number): void {
   if (!(Math.abs(ours - theirs) <= 1e-4 * Math.max(1, Math.abs(theirs)))) {
     throw new Error(`${what}: the first-step losses differ (momentum-torch ${ours}, PyTorch ${theirs}): the two sides do not run the same model or data`);
   }
 }
 
 /** What the training-step workloads say when a median ratio ends above 1.00x. */
-export const STEP_PROFILE =
+const STEP_PROFILE =
   'Above 1.00x: both sides run the same LibTorch kernels, and a profile of this step (bench/README.md, "Profiles") finds no time of ' +
   "momentum-torch's own to cut (JavaScript and the addon are under 1% of the samples); on the 2-core machine of RESULTS.md, consecutive quiet runs gave medians on both sides of 1.00x.";
 
@@ -94,18 +94,53 @@ export async function alternate<K extends string>(contenders: Record<K, Contende
  */
 export const CLOCK: 'wall' | 'cpu' = process.env.BENCH_CLOCK === 'cpu' ? 'cpu' : 'wall';
 
-function seconds(): number {
-  if (CLOCK === 'wall') return Number(process.hrtime.bigint()) / 1e9;
+function seconds(clock: 'wall' | 'cpu'): number {
+  if (clock === 'wall') return Number(process.hrtime.bigint()) / 1e9;
   const { user, system } = process.cpuUsage();
   return (user + system) / 1e6;
 }
 
-/** Seconds (of CLOCK) per call of `fn`, over `iterations` calls after `warmup` untimed ones. */
-export function secondsPerCall(fn: () => void, iterations: number, warmup = 0): number {
+/** Seconds of `clock` (default CLOCK) per call of `fn`, over `iterations` calls after `warmup` untimed ones. */
+export function secondsPerCall(fn: () => void, iterations: number, warmup = 0, clock: 'wall' | 'cpu' = CLOCK): number {
   for (let i = 0; i < warmup; i++) fn();
-  const start = seconds();
+  const start = seconds(clock);
   for (let i = 0; i < iterations; i++) fn();
-  return (seconds() - start) / iterations;
+  return (seconds(clock) - start) / iterations;
+}
+
+/**
+ * A training step against PyTorch as users run it and with malloc tuned, from the same start:
+ * both peers are set up with `settings` and PyTorch's first-step loss must equal `firstLoss`
+ * (the step already run once here); then the three alternate, `stepsPerSample` steps a sample
+ * after `warmup` untimed ones on this side. Returns the two comparisons (ms a step), PyTorch's
+ * first loss, the repeats made, and the profile note where a median ends above 1.00x.
+ */
+export async function compareTrainStep(
+  what: string,
+  step: () => number,
+  firstLoss: number,
+  peers: Record<MallocMode, PythonPeer>,
+  settings: object,
+  timing: { stepsPerSample: number; warmup: number; repeats: number },
+): Promise<{ comparisons: Comparison[]; pyLoss: number; repeats: number; profile: string[] }> {
+  const pyLoss = await peers.default.call<number>('setup', settings);
+  checkSameLoss(what, firstLoss, pyLoss);
+  await peers.tuned.call<number>('setup', settings);
+  const iterations = timing.stepsPerSample;
+  const s = await alternate(
+    {
+      ours: () => secondsPerCall(step, iterations, timing.warmup),
+      defaults: () => peers.default.call<number>('run', { iterations }),
+      tuned: () => peers.tuned.call<number>('run', { iterations }),
+    },
+    repeats(timing.repeats),
+  );
+  const ms = (xs: number[]): number[] => xs.map((x) => x * 1e3);
+  const comparisons = [
+    compare('step vs PyTorch defaults', 'ms', ms(s.ours), ms(s.defaults), 1.0),
+    compare('step vs PyTorch, malloc tuned', 'ms', ms(s.ours), ms(s.tuned), 1.0),
+  ];
+  return { comparisons, pyLoss, repeats: s.ours.length, profile: comparisons.some((c) => c.ratio.median > 1) ? [STEP_PROFILE] : [] };
 }
 
 // ---- settings every process shares ------------------------------------------------------------

@@ -5,7 +5,7 @@
 import * as path from 'path';
 import * as torch from '../src';
 import { MeanTeacher, sigmoidRampup } from '../src/ssl';
-import { BenchResult, STEP_PROFILE, alternate, checkSameLoss, closePeers, compare, repeats, scratchDir, secondsPerCall, startPeers } from './harness';
+import { BenchResult, closePeers, compareTrainStep, scratchDir, startPeers } from './harness';
 
 /** The authors' CIFAR-10 settings where they apply; the consistency weight is past its ramp-up. */
 export const SETTINGS = { lr: 0.05, momentum: 0.9, weightDecay: 2e-4, emaDecay: 0.99, consistencyWeight: 100, consistencyRampup: 5, epoch: 10 };
@@ -62,22 +62,11 @@ export async function main(): Promise<BenchResult> {
     const parameterCount = model.parameters().reduce((n, p) => n + p.numel(), 0);
     const widths = model.features.children().map((stage) => stage.parameters()[0]?.shape[0]).filter(Boolean).join('/');
     const firstLoss = step();
-    const pyLoss = await peers.default.call<number>('setup', pythonSettings(file));
-    checkSameLoss('Mean Teacher step', firstLoss, pyLoss);
-    await peers.tuned.call<number>('setup', pythonSettings(file));
-    const s = await alternate(
-      {
-        ours: () => secondsPerCall(step, STEPS_PER_SAMPLE, 1),
-        defaults: () => peers.default.call<number>('run', { iterations: STEPS_PER_SAMPLE }),
-        tuned: () => peers.tuned.call<number>('run', { iterations: STEPS_PER_SAMPLE }),
-      },
-      repeats(21),
-    );
-    const ms = (xs: number[]): number[] => xs.map((x) => x * 1e3);
-    const comparisons = [
-      compare('step vs PyTorch defaults', 'ms', ms(s.ours), ms(s.defaults), 1.0),
-      compare('step vs PyTorch, malloc tuned', 'ms', ms(s.ours), ms(s.tuned), 1.0),
-    ];
+    const { comparisons, pyLoss, repeats, profile } = await compareTrainStep('Mean Teacher step', step, firstLoss, peers, pythonSettings(file), {
+      stepsPerSample: STEPS_PER_SAMPLE,
+      warmup: 1,
+      repeats: 21,
+    });
     return {
       title: '3. Mean Teacher train step',
       comparisons,
@@ -86,8 +75,8 @@ export async function main(): Promise<BenchResult> {
         `Same start on both sides (weights and batch saved by torch.save here, loaded by torch.load in Python): first-step loss ${firstLoss.toFixed(6)} here, ${pyLoss.toFixed(6)} in PyTorch.`,
         'PyTorch runs the authors\' loop as written (teacher EMA by a per-parameter mul_/add_ loop; zero_grad as 1.13 does it, zeroing the grads); ' +
           'momentum-torch runs torch.ssl.MeanTeacher (one fused EMA call) with optimizer.zeroGrad() (grads set to none, PyTorch 2\'s default).',
-        ...(comparisons.some((c) => c.ratio.median > 1) ? [STEP_PROFILE] : []),
-        `${STEPS_PER_SAMPLE} steps a sample after one untimed, ${s.ours.length} alternating repeats.`,
+        ...profile,
+        `${STEPS_PER_SAMPLE} steps a sample after one untimed, ${repeats} alternating repeats.`,
       ],
     };
   } finally {

@@ -6,7 +6,7 @@
 import * as path from 'path';
 import * as torch from '../src';
 import { MoCo } from '../src/ssl/moco';
-import { BenchResult, STEP_PROFILE, alternate, checkSameLoss, closePeers, compare, repeats, scratchDir, secondsPerCall, startPeers } from './harness';
+import { BenchResult, closePeers, compareTrainStep, scratchDir, startPeers } from './harness';
 
 const SETTINGS = { batch: 128, dim: 128, queueSize: 4096, momentum: 0.99, temperature: 0.2, bnSplits: 8, lr: 0.06, weightDecay: 5e-4 };
 const STEPS_PER_SAMPLE = 1;
@@ -51,22 +51,11 @@ export async function main(): Promise<BenchResult> {
     // Both first steps draw the same shuffle from seed 0, so their losses must agree.
     torch.manualSeed(0);
     const firstLoss = step();
-    const pyLoss = await peers.default.call<number>('setup', settings);
-    checkSameLoss('MoCo step', firstLoss, pyLoss);
-    await peers.tuned.call<number>('setup', settings);
-    const s = await alternate(
-      {
-        ours: () => secondsPerCall(step, STEPS_PER_SAMPLE),
-        defaults: () => peers.default.call<number>('run', { iterations: STEPS_PER_SAMPLE }),
-        tuned: () => peers.tuned.call<number>('run', { iterations: STEPS_PER_SAMPLE }),
-      },
-      repeats(5),
-    );
-    const ms = (xs: number[]): number[] => xs.map((x) => x * 1e3);
-    const comparisons = [
-      compare('step vs PyTorch defaults', 'ms', ms(s.ours), ms(s.defaults), 1.0),
-      compare('step vs PyTorch, malloc tuned', 'ms', ms(s.ours), ms(s.tuned), 1.0),
-    ];
+    const { comparisons, pyLoss, repeats, profile } = await compareTrainStep('MoCo step', step, firstLoss, peers, settings, {
+      stepsPerSample: STEPS_PER_SAMPLE,
+      warmup: 0,
+      repeats: 5,
+    });
     return {
       title: '4. MoCo v2 train step',
       comparisons,
@@ -75,8 +64,8 @@ export async function main(): Promise<BenchResult> {
         `Same start on both sides (encoder, queue and images saved by torch.save here, loaded by torch.load in Python; same shuffle from seed 0): first-step loss ${firstLoss.toFixed(6)} here, ${pyLoss.toFixed(6)} in PyTorch.`,
         "PyTorch runs the official builder's code (key encoder updated by `param_k.data = param_k.data * m + param_q.data * (1 - m)`, a new tensor per parameter; zero_grad zeroing the grads as 1.13 does); " +
           'momentum-torch runs torch.ssl MoCo (one fused EMA call) with optimizer.zeroGrad() (grads set to none).',
-        ...(comparisons.some((c) => c.ratio.median > 1) ? [STEP_PROFILE] : []),
-        `${STEPS_PER_SAMPLE} step a sample after one untimed, ${s.ours.length} alternating repeats.`,
+        ...profile,
+        `${STEPS_PER_SAMPLE} step a sample after one untimed, ${repeats} alternating repeats.`,
       ],
     };
   } finally {

@@ -1,7 +1,5 @@
 """Workload 1, PyTorch's side: the CPU time of one call of each small op (see bench/ops.ts)."""
-import time
-
-from harness import serve
+from harness import seconds_per_call, serve
 
 import torch
 
@@ -31,13 +29,7 @@ def setup():
 
 def per_call(name, iterations):
     """CPU seconds (user + system, all threads) per call, after a tenth as many untimed calls."""
-    op = state["ops"][name]
-    for _ in range(iterations // 10):
-        op()
-    start = time.process_time()
-    for _ in range(iterations):
-        op()
-    return (time.process_time() - start) / iterations
+    return seconds_per_call(state["ops"][name], iterations, warmup=iterations // 10, clock="cpu")
 
 
 serve({"setup": setup, "perCall": per_call})

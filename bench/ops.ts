@@ -6,7 +6,7 @@
 // Run alone: `node dist/bench/ops.js`, or through `npm run bench` (bench/run.ts).
 import * as torch from '../src';
 import { Tensor } from '../src';
-import { BenchResult, Comparison, alternate, benchThreads, closePeers, compare, onOneCpu, repeats, startPeers } from './harness';
+import { BenchResult, Comparison, alternate, benchThreads, closePeers, compare, onOneCpu, repeats, secondsPerCall, startPeers } from './harness';
 
 const ITERATIONS = 5000;
 
@@ -32,13 +32,7 @@ function ops(): Record<string, () => Tensor> {
 }
 
 /** CPU seconds (user + system, all threads) per call of `fn`, after a tenth as many untimed calls. */
-function cpuSecondsPerCall(fn: () => void, iterations: number): number {
-  for (let i = 0; i < iterations / 10; i++) fn();
-  const start = process.cpuUsage();
-  for (let i = 0; i < iterations; i++) fn();
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / 1e6 / iterations;
-}
+const cpuSecondsPerCall = (fn: () => void, iterations: number): number => secondsPerCall(fn, iterations, iterations / 10, 'cpu');
 
 export async function main(): Promise<BenchResult> {
   const threads = benchThreads();
