@@ -8,8 +8,8 @@
         "<!@(node scripts/build-config.js includeDirs)"
       ],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_CPP_EXCEPTIONS", "NODE_ADDON_API_CPP_EXCEPTIONS_ALL"],
-      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++14", "-std=gnu++17"],
-      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "<!@(node scripts/build-config.js cxxFlags)"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++14", "-std=gnu++17", "-std=gnu++20"],
+      "cflags_cc": ["-fexceptions", "-frtti", "-O2", "<!@(node scripts/build-config.js cxxFlags)"],
       "ldflags": ["<!@(node scripts/build-config.js ldflags)"],
       "libraries": ["<!@(node scripts/build-config.js libraries)"]
     }

@@ -8,6 +8,7 @@
 #include "common.h"
 
 #include <ATen/TensorIterator.h>
+#include <c10/core/GradMode.h>
 
 #include <utility>
 #include <vector>

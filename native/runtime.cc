@@ -2,6 +2,7 @@
 #include "common.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/cuda.h>
 #include <torch/version.h>
 
@@ -24,16 +25,22 @@ bool tuneAllocator() {
   return mallopt(M_MMAP_THRESHOLD, mmapThreshold) == 1 && mallopt(M_TRIM_THRESHOLD, trimThreshold) == 1;
 }
 
+// The CUDA runtime LibTorch was built with, as Python's torch.version.cuda: known with or without a
+// GPU; null for a CPU LibTorch, whose CUDA hooks are the stub that refuses the question.
+Napi::Value cudaVersion(Napi::Env env) {
+  try {
+    const long v = at::detail::getCUDAHooks().versionCUDART();
+    return Napi::String::New(env, std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 10));
+  } catch (const c10::Error&) {
+    return env.Null();
+  }
+}
+
 Napi::Value version(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto out = Napi::Object::New(env);
   out.Set("libtorch", TORCH_VERSION);
-  if (at::hasCUDA()) {
-    long v = at::detail::getCUDAHooks().versionCUDART();
-    out.Set("cuda", std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 10));
-  } else {
-    out.Set("cuda", env.Null());
-  }
+  out.Set("cuda", cudaVersion(env));
   return out;
 }
 

@@ -1,19 +1,70 @@
 #!/usr/bin/env node
 'use strict';
-// Builds the addon into build/Release with cmake-js (default) or node-gyp (`--gyp`). LibTorch is
-// located first so that a missing one fails with one line that says what to set.
+// Builds the addon with cmake-js (default) or node-gyp (`--gyp`) against the LibTorch that
+// scripts/libtorch.js locates, into build/Release/momentum_torch.node, with a record of that
+// LibTorch beside it (momentum_torch.json). `--if-stale` builds only when the sources changed or
+// the located LibTorch is not the one the binary was built for. A missing LibTorch fails with one
+// line that says what to set; a binary that does not load against its LibTorch fails the build.
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { locate } = require('./libtorch');
+const { RECORD_VARIABLE } = require('./build-config');
+const { BINARY, readRecord, writeRecord, sameLibTorch } = require('./build-record');
 
 const root = path.resolve(__dirname, '..');
+const INPUTS = ['native', 'CMakeLists.txt', 'binding.gyp', 'scripts/build-config.js', 'scripts/libtorch.js', 'scripts/build-native.js'];
 
-function run(command, args) {
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+function newestInput() {
+  const times = (file) => {
+    const stat = fs.statSync(file);
+    return stat.isDirectory() ? fs.readdirSync(file).map((f) => times(path.join(file, f))).flat() : [stat.mtimeMs];
+  };
+  return Math.max(...INPUTS.map((f) => times(path.join(root, f))).flat());
+}
+
+function isStale(torch) {
+  const record = readRecord();
+  return !record || !sameLibTorch(record, torch) || newestInput() > fs.statSync(BINARY).mtimeMs;
+}
+
+function run(command, args, env) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env });
   if (result.error) throw result.error;
-  return result.status;
+  if (result.status !== 0) throw new Error(`${path.basename(args[0])} failed (exit ${result.status})`);
+}
+
+// One folder per LibTorch for cmake-js, so that switching installs never reuses another's cache.
+function cmakeBuild(torch, env, jobs) {
+  const out = path.join('build', `libtorch-${torch.version}-${torch.cuda ? 'cuda' : 'cpu'}-${hashOf(torch.libDir)}`);
+  run(process.execPath, [require.resolve('cmake-js/bin/cmake-js'), 'build', '--out', out, '--log-level', 'warn', '--parallel', jobs], env);
+  return path.join(root, out, 'Release', 'momentum_torch.node');
+}
+
+function gypBuild(env, jobs) {
+  const gyp = process.env.npm_config_node_gyp || require.resolve('node-gyp/bin/node-gyp.js');
+  // Node's own headers when it ships them (Debian's and the official builds do): no download.
+  const prefix = path.dirname(path.dirname(process.execPath));
+  const nodedir = fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
+  run(process.execPath, [gyp, 'rebuild', `--jobs=${jobs}`, ...nodedir], env);
+  return BINARY;
+}
+
+function hashOf(text) {
+  return require('crypto').createHash('sha256').update(text).digest('hex').slice(0, 8);
+}
+
+// Loads the new binary in a fresh process: it refuses (see native/addon.cc) unless the LibTorch
+// the dynamic linker finds is the version its headers came from.
+function checkLoads(file, torch) {
+  const probe = spawnSync(process.execPath, ['-e', `console.log(JSON.stringify(require(${JSON.stringify(file)}).linkedLibTorch()))`], { encoding: 'utf8' });
+  if (probe.status !== 0) throw new Error(`the new binary does not load: ${probe.stderr.trim().split('\n').slice(-3).join(' ')}`);
+  const linked = JSON.parse(probe.stdout);
+  const dir = fs.realpathSync(path.dirname(linked.file));
+  if (linked.version !== torch.version || dir !== fs.realpathSync(torch.libDir)) {
+    throw new Error(`a mixed build: headers of LibTorch ${torch.version} (${torch.libDir}), but it loads LibTorch ${linked.version} from ${linked.file}`);
+  }
 }
 
 function main() {
@@ -24,17 +75,24 @@ function main() {
     console.error(`momentum-torch: ${e.message}`);
     return 1;
   }
+  if (process.argv.includes('--if-stale') && !isStale(torch)) return 0;
   console.log(`momentum-torch: building against LibTorch ${torch.version} (${torch.source}, ${torch.libDir}${torch.cuda ? ', CUDA' : ''})`);
+  const env = { ...process.env, [RECORD_VARIABLE]: JSON.stringify(torch) };
   const jobs = String(Math.max(1, os.cpus().length));
-  if (process.argv.includes('--gyp')) {
-    const gyp = process.env.npm_config_node_gyp || require.resolve('node-gyp/bin/node-gyp.js');
-    // Node's own headers when it ships them (Debian's and the official builds do): no download.
-    const prefix = path.dirname(path.dirname(process.execPath));
-    const nodedir = fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
-    return run(process.execPath, [gyp, 'rebuild', `--jobs=${jobs}`, ...nodedir]);
+  try {
+    const built = process.argv.includes('--gyp') ? gypBuild(env, jobs) : cmakeBuild(torch, env, jobs);
+    checkLoads(built, torch);
+    if (built !== BINARY) {
+      fs.mkdirSync(path.dirname(BINARY), { recursive: true });
+      fs.copyFileSync(built, `${BINARY}.tmp`);
+      fs.renameSync(`${BINARY}.tmp`, BINARY);
+    }
+    writeRecord(torch);
+  } catch (e) {
+    console.error(`momentum-torch: the native build failed: ${e.message}`);
+    return 1;
   }
-  const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
-  return run(process.execPath, [cmakeJs, 'build', '--log-level', 'warn', '--parallel', jobs]);
+  return 0;
 }
 
 process.exit(main());

@@ -9,24 +9,37 @@ const { execFileSync } = require('child_process');
 
 class LibTorchNotFound extends Error {}
 
+// The version header moved in 2.x: torch/version.h now only includes torch/headeronly/version.h.
+const VERSION_HEADERS = [
+  ['torch', 'headeronly', 'version.h'],
+  ['torch', 'csrc', 'api', 'include', 'torch', 'version.h'],
+];
+
 function readVersion(includeDir) {
-  const header = path.join(includeDir, 'torch', 'csrc', 'api', 'include', 'torch', 'version.h');
-  if (!fs.existsSync(header)) return null;
-  const text = fs.readFileSync(header, 'utf8');
-  const quoted = /#define TORCH_VERSION\s*\\?\s*"([^"]+)"/.exec(text);
-  if (quoted) return quoted[1];
-  const part = (n) => (new RegExp(`#define TORCH_VERSION_${n} (\\d+)`).exec(text) || [])[1];
-  return part('MAJOR') ? `${part('MAJOR')}.${part('MINOR')}.${part('PATCH')}` : null;
+  for (const parts of VERSION_HEADERS) {
+    const header = path.join(includeDir, ...parts);
+    if (!fs.existsSync(header)) continue;
+    const text = fs.readFileSync(header, 'utf8');
+    const quoted = /#define TORCH_VERSION\s*\\?\s*"([^"]+)"/.exec(text);
+    if (quoted) return quoted[1];
+    const part = (n) => (new RegExp(`#define TORCH_VERSION_${n} (\\d+)`).exec(text) || [])[1];
+    if (part('MAJOR')) return `${part('MAJOR')}.${part('MINOR')}.${part('PATCH')}`;
+  }
+  return null;
 }
 
-function cxx11Abi(cmakeDir) {
+// What TorchConfig.cmake asks of the compiler: the ABI flag and the C++ standard (14 in 1.13, 20 in
+// 2.x); never below 17, which the addon's own code needs.
+function compilerNeeds(cmakeDir) {
   const config = path.join(cmakeDir, 'TorchConfig.cmake');
-  const m = fs.existsSync(config) && /_GLIBCXX_USE_CXX11_ABI=(\d)/.exec(fs.readFileSync(config, 'utf8'));
-  return m ? m[1] : '1';
+  const text = fs.existsSync(config) ? fs.readFileSync(config, 'utf8') : '';
+  const abi = /_GLIBCXX_USE_CXX11_ABI=(\d)/.exec(text);
+  const standard = /CXX_STANDARD (\d+)/.exec(text);
+  return { cxx11Abi: abi ? abi[1] : '1', cxxStandard: String(Math.max(17, standard ? Number(standard[1]) : 17)) };
 }
 
 // Describes one install from its cmake folder (<prefix>/share/cmake/Torch or <libdir>/cmake/Torch).
-function describe(cmakeDir, source) {
+function describe(cmakeDir, source, python = null) {
   if (!fs.existsSync(path.join(cmakeDir, 'TorchConfig.cmake'))) {
     throw new LibTorchNotFound(`${source}: no TorchConfig.cmake in ${cmakeDir}`);
   }
@@ -48,7 +61,8 @@ function describe(cmakeDir, source) {
     version: readVersion(found.include),
     cuda: has('torch_cuda'),
     libraries: ['torch', 'torch_cpu', 'c10'].concat(has('torch_cuda') ? ['torch_cuda', 'c10_cuda'] : []),
-    cxx11Abi: cxx11Abi(cmakeDir),
+    python,
+    ...compilerNeeds(cmakeDir),
   };
 }
 
@@ -64,18 +78,19 @@ function pythonCandidates() {
 
 function fromPython() {
   for (const py of pythonCandidates()) {
-    let prefix;
+    let lines;
     try {
-      prefix = execFileSync(py, ['-c', 'import torch.utils; print(torch.utils.cmake_prefix_path)'], {
+      lines = execFileSync(py, ['-c', 'import sys, torch.utils; print(torch.utils.cmake_prefix_path); print(sys.executable)'], {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'ignore'],
         timeout: 60000,
-      }).trim();
+      }).trim().split('\n');
     } catch {
       continue;
     }
+    const [prefix, executable] = lines;
     const cmakeDir = path.join(prefix, 'Torch');
-    if (fs.existsSync(path.join(cmakeDir, 'TorchConfig.cmake'))) return describe(cmakeDir, `python torch (${py})`);
+    if (fs.existsSync(path.join(cmakeDir, 'TorchConfig.cmake'))) return describe(cmakeDir, `python torch (${py})`, executable);
   }
   return null;
 }

@@ -1,22 +1,19 @@
 #!/usr/bin/env node
 'use strict';
 // `npm run prebuild`: copies the local build into prebuilds/<platform>-<arch>/, named with the
-// LibTorch version it was built for (and .cuda for CUDA builds), which `npm pack` then ships.
+// LibTorch it was built against (its version, CPU or CUDA, and the libc), which `npm pack` ships.
 const fs = require('fs');
 const path = require('path');
-const { locate } = require('./libtorch');
+const { BINARY, readRecord, prebuildName, PREBUILD_DIR } = require('./build-record');
 
-const root = path.resolve(__dirname, '..');
-const built = path.join(root, 'build', 'Release', 'momentum_torch.node');
-if (!fs.existsSync(built)) {
-  console.error('momentum-torch: no build/Release/momentum_torch.node: run `npm run build:native` first');
+const record = readRecord();
+if (!record) {
+  console.error('momentum-torch: no recorded local build in build/Release: run `npm run build:native` first');
   process.exit(1);
 }
-const torch = locate();
-const dir = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
-const name = `momentum-torch.libtorch-${torch.version}${torch.cuda ? '.cuda' : ''}.node`;
-fs.mkdirSync(dir, { recursive: true });
-const temp = path.join(dir, `.${name}.tmp`);
-fs.copyFileSync(built, temp);
-fs.renameSync(temp, path.join(dir, name));
-console.log(`momentum-torch: prebuilds/${process.platform}-${process.arch}/${name}`);
+const name = prebuildName(record.version, record.cuda);
+fs.mkdirSync(PREBUILD_DIR, { recursive: true });
+const temp = path.join(PREBUILD_DIR, `.${name}.tmp`);
+fs.copyFileSync(BINARY, temp);
+fs.renameSync(temp, path.join(PREBUILD_DIR, name));
+console.log(`momentum-torch: ${path.relative(path.resolve(__dirname, '..'), path.join(PREBUILD_DIR, name))}`);

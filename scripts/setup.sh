@@ -6,6 +6,13 @@ cd "$(dirname "$0")/.."
 
 say() { echo "momentum-torch setup: $*"; }
 
+# Which LibTorch: by default Debian's (libtorch-dev 1.13); MOMENTUM_TORCH_PYTORCH=2.13.0 (pip's CPU
+# build) or 2.14.1-cuda (pip's CUDA 13 build) installs that PyTorch into .venv/<it>, and the addon
+# is built against it and the tests use it as their oracle.
+if [ -n "${MOMENTUM_TORCH_PYTORCH:-}" ]; then
+  export LIBTORCH_PYTHON="$PWD/.venv/$MOMENTUM_TORCH_PYTORCH/bin/python"
+fi
+
 # LibTorch (unless LIBTORCH/Torch_DIR point at another), the PyTorch oracle for parity tests and
 # benchmarks, reference models, real data, a fast BLAS (Debian's LibTorch otherwise uses the
 # reference BLAS, ~20x slower), and the build tools.
@@ -31,18 +38,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+if [ -n "${MOMENTUM_TORCH_PYTORCH:-}" ]; then bash scripts/pytorch-venv.sh "$MOMENTUM_TORCH_PYTORCH"; fi
+# The tests (--test) check that a binary refuses another LibTorch's libraries: pip's 2.13 is that
+# other one for a build against Debian's.
+if [ "${1:-}" = --test ] && [ -z "${MOMENTUM_TORCH_PYTORCH:-}" ]; then bash scripts/pytorch-venv.sh 2.13.0; fi
+
 # npm packages, when package-lock.json changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "npm ci"
   npm ci --no-audit --no-fund
 fi
 
-# The addon, when a native source or the build description is newer than the binary.
-addon=build/Release/momentum_torch.node
-if [ ! -f "$addon" ] || [ -n "$(find native CMakeLists.txt scripts/build-config.js scripts/libtorch.js -newer "$addon" -print -quit)" ]; then
-  say "building the native addon"
-  node scripts/build-native.js
-fi
+# The addon, when a native source changed or the LibTorch located is not the one it was built for.
+node scripts/build-native.js --if-stale
 
 # The TypeScript build (dist/), when a source is newer than the last build.
 stamp=dist/.build-stamp

@@ -1,5 +1,4 @@
-// Loads the addon: the prebuilt binary made for this platform and the LibTorch found here, else
-// the local build. A binary made for another LibTorch version refuses to load, saying so.
+// Loads the addon and types its exports.
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -10,6 +9,7 @@ export type HandleLike = Handle | { _h: Handle };
 export interface NativeAddon {
   allocatorTuned: boolean;
   version(): { libtorch: string; cuda: string | null };
+  linkedLibTorch(): { version: string; file: string };
   memory(): { tensors: number; bytes: number; cudaBytes: number };
   dispose(h: HandleLike): void;
   opId(name: string, overload?: string): number;
@@ -64,68 +64,53 @@ function findPackageRoot(dir: string): string {
 
 export const packageRoot = findPackageRoot(__dirname);
 
-interface LibTorchInstall {
-  source: string;
+interface Prebuild {
+  file: string;
   version: string;
-  libDir: string;
   cuda: boolean;
 }
 
+interface BuildRecord {
+  version: string;
+  libDir: string;
+}
+
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const locator: { locate(): LibTorchInstall } = require(path.join(packageRoot, 'scripts', 'libtorch.js'));
+const builds: { BINARY: string; readRecord(): BuildRecord | null; listPrebuilds(): Prebuild[] } = require(path.join(packageRoot, 'scripts', 'build-record.js'));
 
-export function prebuildName(version: string, cuda: boolean): string {
-  return `momentum-torch.libtorch-${version}${cuda ? '.cuda' : ''}.node`;
-}
-
-function prebuildDir(): string {
-  return path.join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`);
-}
-
-function loadFile(file: string, torch: LibTorchInstall): NativeAddon {
-  let addon: NativeAddon;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    addon = require(file);
-  } catch (e) {
-    const reason = (e as Error).message.split('\n')[0];
-    throw new Error(
-      `momentum-torch: could not load ${file}: ${reason}. ` +
-        `It needs LibTorch ${torch.version}'s libraries (looked in ${torch.libDir}); ` +
-        `rebuild with 'npm rebuild momentum-torch' if LibTorch changed.`,
-    );
+// The binaries to try, with what each was built for: the local build (a checkout, or a source
+// build by `npm rebuild`) alone when there is one, else the prebuilds, newest LibTorch first.
+// Nothing is located here: each binary links the LibTorch it was built against.
+function candidates(): { file: string; builtFor: string }[] {
+  if (fs.existsSync(builds.BINARY)) {
+    const record = builds.readRecord();
+    return [{ file: builds.BINARY, builtFor: record ? `LibTorch ${record.version} in ${record.libDir}` : 'an unrecorded LibTorch' }];
   }
-  const built = addon.version().libtorch;
-  if (built !== torch.version) {
-    throw new Error(
-      `momentum-torch: ${path.basename(file)} was built for LibTorch ${built} but LibTorch ${torch.version} ` +
-        `is installed (${torch.source}); rebuild it with 'npm rebuild momentum-torch', or install LibTorch ${built}.`,
-    );
-  }
-  return addon;
+  return builds.listPrebuilds().map((p) => ({ file: p.file, builtFor: `LibTorch ${p.version} (${p.cuda ? 'CUDA' : 'CPU'})` }));
 }
 
+// A binary whose LibTorch is missing, or is another version, refuses to load (the dynamic linker,
+// or native/addon.cc's check): the next candidate is tried, and if none loads the error lists why.
 function load(): { addon: NativeAddon; file: string } {
-  let torch: LibTorchInstall;
-  try {
-    torch = locator.locate();
-  } catch (e) {
-    throw new Error(`momentum-torch needs LibTorch. ${(e as Error).message}`);
+  const refusals: string[] = [];
+  for (const { file, builtFor } of candidates()) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return { addon: require(file), file };
+    } catch (e) {
+      const reason = (e as Error).message.split('\n')[0].replace(/^momentum-torch: /, '');
+      refusals.push(`${path.relative(packageRoot, file)} (built for ${builtFor}): ${reason}`);
+    }
   }
-  const dir = prebuildDir();
-  const wanted = [prebuildName(torch.version, torch.cuda), prebuildName(torch.version, false)];
-  const prebuilt = wanted.map((name) => path.join(dir, name)).find((file) => fs.existsSync(file));
-  const local = path.join(packageRoot, 'build', 'Release', 'momentum_torch.node');
-  // A checkout can hold both: the newer one is the build that matches the sources.
-  const candidates = [prebuilt, fs.existsSync(local) ? local : undefined].filter((f): f is string => f !== undefined);
-  candidates.sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
-  if (candidates.length) return { addon: loadFile(candidates[0], torch), file: candidates[0] };
-  const shipped = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.node')) : [];
+  if (refusals.length === 0) {
+    throw new Error(
+      `momentum-torch: no binary for ${process.platform}-${process.arch}: no prebuilt one ships for this platform and none was built here. ` +
+        `Build one with 'npm rebuild momentum-torch' (needs LibTorch, a C++ compiler and cmake or node-gyp).`,
+    );
+  }
   throw new Error(
-    `momentum-torch: no binary for LibTorch ${torch.version} on ${process.platform}-${process.arch} ` +
-      `(found LibTorch via ${torch.source}). ` +
-      (shipped.length ? `Prebuilt binaries here are ${shipped.join(', ')}. ` : 'No prebuilt binaries are installed. ') +
-      `Build one with 'npm rebuild momentum-torch' (needs a C++17 compiler and cmake or node-gyp).`,
+    `momentum-torch: no binary loads against the LibTorch found here. ${refusals.join('; ')}. ` +
+      `Rebuild for your LibTorch with 'npm rebuild momentum-torch', or install the LibTorch a binary was built for.`,
   );
 }
 

@@ -4,11 +4,25 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as torch from '../src';
+import { native, nativeBinary } from '../src/native';
+import { ORACLE_PYTHON } from './oracle/run';
 
 const root = path.resolve(__dirname, '..');
 
-function pythonTorchVersion(): string {
-  return execFileSync('/usr/bin/python3', ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).trim();
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const build: { RECORD: string; readRecord(): { version: string; libDir: string; cuda: boolean; source: string } } = require('../scripts/build-record');
+const record = build.readRecord()!;
+
+// What the PyTorch of the same LibTorch says about itself (the oracle: see test/oracle/run.ts).
+function pythonTorch(): { version: string; cuda: string | null; available: boolean; devices: number } {
+  const code = 'import json, torch; print(json.dumps({"version": torch.__version__, "cuda": torch.version.cuda, "available": torch.cuda.is_available(), "devices": torch.cuda.device_count()}))';
+  return JSON.parse(execFileSync(ORACLE_PYTHON, ['-c', code], { encoding: 'utf8' }));
+}
+
+// The libraries the dynamic linker resolves for the addon: name -> file.
+function resolvedLibraries(binary: string): Map<string, string> {
+  const lines = execFileSync('ldd', [binary], { encoding: 'utf8' }).split('\n');
+  return new Map(lines.map((l) => /^\s*(\S+) => (\S+)/.exec(l)).filter((m): m is RegExpExecArray => m !== null).map((m) => [m[1], m[2]]));
 }
 
 describe('foundation', () => {
@@ -16,17 +30,18 @@ describe('foundation', () => {
     expect(torch.ones([2]).add(1).toArray()).toEqual([2, 2]);
   });
 
-  test('version names the package, the LibTorch it was built for, and no CUDA on this machine', () => {
+  test('version names the package, the LibTorch it was built for and its CUDA, as Python does', () => {
     const pkg = require('../package.json');
+    const python = pythonTorch();
     expect(torch.version.momentumTorch).toBe(pkg.version);
-    // Debian's 1.13.1 packages carry 1.13.0 headers and report 1.13.0a0 from Python.
-    expect(pythonTorchVersion().startsWith(torch.version.libtorch.slice(0, 4))).toBe(true);
-    expect(torch.version.libtorch).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(torch.version.cuda).toBeNull();
-    expect(torch.cuda.isAvailable()).toBe(false);
-    expect(torch.cuda.deviceCount()).toBe(0);
+    // Debian's 1.13.1 packages carry 1.13.0 headers and report 1.13.0a0 from Python; pip's say 2.13.0+cpu.
+    expect(torch.version.libtorch).toBe(/^\d+\.\d+\.\d+/.exec(python.version)![0]);
+    expect(torch.version.libtorch).toBe(record.version);
+    expect(torch.version.cuda).toBe(python.cuda);
+    expect(torch.version.cuda === null).toBe(!record.cuda);
+    expect(torch.cuda.isAvailable()).toBe(python.available);
+    expect(torch.cuda.deviceCount()).toBe(python.devices);
   });
-
   test('setNumThreads / getNumThreads round-trip and reject nonsense', () => {
     const before = torch.getNumThreads();
     torch.setNumThreads(2);
@@ -36,11 +51,27 @@ describe('foundation', () => {
     expect(() => torch.setNumThreads(0)).toThrow(/positive number of threads/);
   });
 
-  test('the LibTorch locator reports what it found', () => {
+  test('the binary links only the LibTorch the locator chose at build time', () => {
     const out = JSON.parse(execFileSync(process.execPath, [path.join(root, 'scripts/libtorch.js')], { encoding: 'utf8' }));
-    expect(out.version).toBe(torch.version.libtorch);
-    expect(out.source).toBe('system');
-    expect(out.libDir).toBe('/usr/lib/x86_64-linux-gnu');
+    expect([out.version, out.libDir, out.cuda]).toEqual([record.version, record.libDir, record.cuda]);
+    const linked = native.linkedLibTorch();
+    expect(linked.version).toBe(record.version);
+    expect(fs.realpathSync(path.dirname(linked.file))).toBe(fs.realpathSync(record.libDir));
+    // Every LibTorch library resolves inside that folder, although another LibTorch may sit in the
+    // system folders (Debian's, when the build is pip's).
+    const torchLibraries = [...resolvedLibraries(nativeBinary)].filter(([name]) => /^lib(torch|c10)/.test(name));
+    expect(torchLibraries.map(([name]) => name)).toEqual(expect.arrayContaining(['libtorch_cpu.so' + (record.source === 'system' ? '.1.13' : ''), expect.stringMatching(/^libc10\.so/)]));
+    for (const [, file] of torchLibraries) expect(fs.realpathSync(path.dirname(file))).toBe(fs.realpathSync(record.libDir));
+  });
+
+  test('require() neither asks Python nor looks for LibTorch: it works with no python on the PATH', () => {
+    const result = spawnSync(process.execPath, ['-e', "console.log(require('./dist/src').ones([2]).sum().item())"], {
+      cwd: root,
+      env: { PATH: '/nonexistent', LIBTORCH_PYTHON: '/nonexistent/python' },
+      encoding: 'utf8',
+    });
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('2');
   });
 
   test('with LIBTORCH=/nonexistent the build fails with one clear line naming the variable', () => {
@@ -54,29 +85,26 @@ describe('foundation', () => {
     expect(lines[0]).toMatch(/LIBTORCH=\/nonexistent does not exist/);
   });
 
-  test('a binary built for one LibTorch version refuses, clearly, to load against another', () => {
-    // A stand-in LibTorch 2.1.0 install: what the locator reads (headers, cmake config, a library).
-    const fake = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-libtorch-'));
+  test('a binary next to another LibTorch refuses to load, naming both versions, and the process lives on', () => {
+    // Another LibTorch's libraries under the names this binary asks the dynamic linker for: pip's
+    // 2.13 (scripts/setup.sh installs it for this test) for a Debian build, Debian's for a pip build.
+    const other = record.source === 'system' ? path.join(root, '.venv/2.13.0/lib/python3.11/site-packages/torch/lib') : '/usr/lib/x86_64-linux-gnu';
+    const otherVersion = record.source === 'system' ? '2.13.0' : '1.13.0';
+    const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'other-libtorch-'));
     try {
-      const header = path.join(fake, 'include/torch/csrc/api/include/torch');
-      fs.mkdirSync(header, { recursive: true });
-      fs.writeFileSync(path.join(header, 'version.h'), '#define TORCH_VERSION "2.1.0"\n');
-      fs.mkdirSync(path.join(fake, 'share/cmake/Torch'), { recursive: true });
-      fs.writeFileSync(path.join(fake, 'share/cmake/Torch/TorchConfig.cmake'), '');
-      fs.mkdirSync(path.join(fake, 'lib'));
-      fs.writeFileSync(path.join(fake, 'lib/libtorch.so'), '');
-      const result = spawnSync(process.execPath, ['-e', "require('./dist/src')"], {
-        cwd: root,
-        env: { ...process.env, LIBTORCH: fake },
-        encoding: 'utf8',
-      });
-      expect(result.status).not.toBe(0);
-      expect(result.stderr).toMatch(
-        new RegExp(`was built for LibTorch ${torch.version.libtorch.replace(/\./g, '\\.')} but LibTorch 2\\.1\\.0 is installed`),
-      );
-      expect(result.stderr).toMatch(/npm rebuild momentum-torch/);
+      for (const name of resolvedLibraries(nativeBinary).keys()) {
+        const stem = /^lib(torch|torch_cpu|torch_cuda|c10|c10_cuda)\.so/.exec(name);
+        if (stem) fs.symlinkSync(path.join(other, `lib${stem[1]}.so`), path.join(folder, name));
+      }
+      const script = "try { require('./dist/src'); } catch (e) { console.log(e.message); process.exitCode = 3; }";
+      const result = spawnSync(process.execPath, ['-e', script], { cwd: root, env: { ...process.env, LD_LIBRARY_PATH: folder }, encoding: 'utf8' });
+      expect(result.signal).toBeNull();
+      expect(result.status).toBe(3);
+      const version = (v: string) => v.replace(/\./g, '\\.');
+      expect(result.stdout).toMatch(new RegExp(`built for LibTorch ${version(record.version)} but LibTorch ${version(otherVersion)} was loaded \\(${folder}/libtorch_cpu\\.so`));
+      expect(result.stdout).toMatch(/npm rebuild momentum-torch/);
     } finally {
-      fs.rmSync(fake, { recursive: true, force: true });
+      fs.rmSync(folder, { recursive: true, force: true });
     }
   });
 });

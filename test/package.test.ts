@@ -5,6 +5,9 @@ import * as os from 'os';
 import * as path from 'path';
 
 const root = path.resolve(__dirname, '..');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const build = require('../scripts/build-record');
+const record = build.readRecord();
 
 // A PATH with node, npm and sh only: no cc, c++, cmake, make or python can be found on it.
 function compilerFreePath(dir: string): string {
@@ -25,8 +28,9 @@ describe('npm package', () => {
       // prepack's own messages come first on stdout; npm's JSON report is the rest.
       const info = JSON.parse(packed.slice(packed.search(/^\[/m)))[0];
       const files: string[] = info.files.map((f: { path: string }) => f.path);
-      const prebuild = files.find((f) => /^prebuilds\/linux-x64\/momentum-torch\.libtorch-[\d.]+\.node$/.test(f));
-      expect(prebuild).toBeDefined();
+      // One prebuild per LibTorch this checkout was built against, named for it; this build's among them.
+      const prebuilds = files.filter((f) => f.startsWith('prebuilds/'));
+      expect(prebuilds).toContain(`prebuilds/linux-x64/${build.prebuildName(record.version, record.cuda)}`);
       expect(files).toContain('dist/src/index.js');
       expect(files).toContain('scripts/libtorch.js');
 
@@ -46,10 +50,14 @@ describe('npm package', () => {
       expect(install.stderr).not.toMatch(/ERR!/);
       expect(install.status).toBe(0);
 
-      const script = "const torch = require('momentum-torch'); console.log(JSON.stringify({ value: torch.ones([2]).add(1).toArray(), binary: torch.nativeBinary }));";
+      const script = "const torch = require('momentum-torch'); console.log(JSON.stringify({ value: torch.ones([2]).add(1).toArray(), binary: torch.nativeBinary, version: torch.version }));";
       const out = JSON.parse(execFileSync('node', ['-e', script], { cwd: project, env, encoding: 'utf8' }));
       expect(out.value).toEqual([2, 2]);
-      expect(out.binary).toBe(path.join(project, 'node_modules', 'momentum-torch', prebuild!));
+      // The newest prebuild whose LibTorch is on this machine loads, and names that LibTorch.
+      expect(path.relative(path.join(project, 'node_modules', 'momentum-torch'), out.binary)).toBe(
+        `prebuilds/linux-x64/${build.prebuildName(out.version.libtorch, out.version.cuda !== null)}`,
+      );
+      expect(prebuilds).toContain(`prebuilds/linux-x64/${path.basename(out.binary)}`);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
