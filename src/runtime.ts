@@ -14,6 +14,16 @@ export const version: { momentumTorch: string; libtorch: string; cuda: string | 
   cuda: built.cuda,
 });
 
+/**
+ * Whether the LibTorch this process runs is `major.minor` or newer. Where PyTorch changed what its
+ * Python side does between versions (a state dict's keys, the op behind `norm`), momentum-torch
+ * does what the PyTorch of its LibTorch does.
+ */
+export function libtorchAtLeast(major: number, minor = 0): boolean {
+  const [have, haveMinor] = version.libtorch.split('.').map(Number);
+  return have > major || (have === major && haveMinor >= minor);
+}
+
 export function manualSeed(seed: number): void {
   native.manualSeed(seed);
 }

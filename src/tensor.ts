@@ -3,6 +3,7 @@
 // through the generic path (native/dispatch.cc), so autograd records both alike.
 import { native, Handle } from './native';
 import { track } from './scope';
+import { libtorchAtLeast } from './runtime';
 import { format } from './format';
 import { DTYPES } from './types';
 import type { Device, Dtype } from './types';
@@ -658,7 +659,9 @@ export class Tensor {
   /** The p-norm (default `'fro'`, the 2-norm of all elements) of all elements, or along `dim`. */
   norm(p: number | 'fro' = 'fro', options: { dim?: number | number[]; keepdim?: boolean } = {}): Tensor {
     const dims = options.dim === undefined ? Array.from({ length: this.ndim }, (_, i) => i) : asList(options.dim);
-    return tensorOp('norm', [this, p === 'fro' ? 2 : p, dims, options.keepdim ?? false]);
+    // PyTorch 2.x's torch.norm runs linalg.vector_norm (1.13's ran aten::norm): the same values,
+    // and the grad_fn Python shows.
+    return tensorOp(libtorchAtLeast(2) ? 'linalg_vector_norm' : 'norm', [this, p === 'fro' ? 2 : p, dims, options.keepdim ?? false]);
   }
 
   /** `log(sum(exp(x)))` along `dim`, computed stably. */

@@ -179,7 +179,10 @@ export abstract class Optimizer<O extends object = object> {
       if (key === 'params') continue;
       if (key === 'initial_lr') group.initialLr = value as number;
       else if (key in this.fixedGroupKeys) {
-        if (key === 'maximize' && value === true) throw new Error('loadStateDict: maximize=True is not supported by LibTorch\'s optimizers');
+        // These two change the update itself: a saved value LibTorch's optimizer cannot follow is refused.
+        if ((key === 'maximize' || key === 'decoupled_weight_decay') && value !== this.fixedGroupKeys[key] && value !== undefined) {
+          throw new Error(`loadStateDict: ${this.constructor.name} here has ${key}=${this.fixedGroupKeys[key]}, the state dict says ${value}`);
+        }
       } else if (name in group) group[name] = Array.isArray(value) ? [...value] : value;
     }
   }
