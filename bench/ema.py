@@ -5,7 +5,7 @@ import copy
 from harness import seconds_per_call, serve
 
 import torch
-import torchvision
+from vision import torchvision
 
 state = {}
 

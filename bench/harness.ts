@@ -1,5 +1,5 @@
 // What every benchmark shares: alternating repeats, medians and spreads, the Python peer (a
-// /usr/bin/python3 process running bench/NAME.py, spoken to in JSON lines), and the machine's facts.
+// Python process of the PyTorch momentum-torch was built against, running bench/NAME.py, spoken to in JSON lines), and the machine's facts.
 // A workload module exports `async function main(): Promise<BenchResult>`; bench/run.ts runs them all.
 import { spawn, ChildProcessWithoutNullStreams, execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -178,7 +178,9 @@ export function scratchDir(name: string): string {
 
 // ---- the Python peer ----------------------------------------------------------------------------
 
-export const PYTHON = process.env.BENCH_PYTHON ?? '/usr/bin/python3';
+// The peer is the PyTorch of the LibTorch momentum-torch was built against, unless BENCH_PYTHON says otherwise.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const PYTHON: string = process.env.BENCH_PYTHON ?? require('../scripts/build-record').pythonOfBuild();
 
 /** PyTorch as users run it, or with glibc malloc tuned as momentum-torch tunes it at load. */
 export type MallocMode = 'default' | 'tuned';

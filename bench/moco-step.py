@@ -9,7 +9,7 @@ from moco import SplitBatchNorm
 
 import torch
 import torch.nn as nn
-import torchvision
+from vision import torchvision
 
 
 def resnet18_cifar(dim, bn_splits, mlp):

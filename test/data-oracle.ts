@@ -1,5 +1,5 @@
 // Shared by the data and transforms tests: the Python oracles (test/oracle/data_*.py under
-// /usr/bin/python3, JSON on stdin and stdout) and comparisons of tensors with plain numbers.
+// the PyTorch of the build, JSON on stdin and stdout) and comparisons of tensors with plain numbers.
 import { Tensor } from '../src';
 export { runOracle } from './oracle/run';
 

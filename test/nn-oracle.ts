@@ -1,5 +1,5 @@
 // Runs the committed PyTorch oracles of the nn, models, optim, jit and files tests
-// (test/oracle/*.py, under /usr/bin/python3) and compares tensors.
+// (test/oracle/*.py, under the PyTorch of the build: see oracle/run.ts) and compares tensors.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';

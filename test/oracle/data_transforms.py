@@ -9,7 +9,9 @@ import json
 import sys
 
 import torch
-import torchvision.transforms.functional as TF
+from vision import torchvision
+
+TF = torchvision.transforms.functional
 
 
 def per_image(fn):

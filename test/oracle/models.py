@@ -13,7 +13,7 @@ import sys
 
 import torch
 import torch.nn as nn
-import torchvision
+from vision import torchvision
 
 from small_cnn import SmallCnn
 
