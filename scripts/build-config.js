@@ -37,6 +37,8 @@ function cmakeScript(torch) {
   };
   const lines = Object.entries(vars).map(([name, value]) => `set(${name} ${quote(value)})`);
   lines.push(`set(SOURCES ${sources().map(quote).join(' ')})`);
+  if (torch.cudaToolkit) lines.push(`set(CUDA_TOOLKIT_ROOT_DIR ${quote(torch.cudaToolkit)})`);
+  if (torch.nvrtc) lines.push(`set(CUDA_nvrtc_LIBRARY ${quote(torch.nvrtc)} CACHE FILEPATH "NVRTC, found by scripts/libtorch.js")`);
   return lines.join('\n');
 }
 

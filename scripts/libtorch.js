@@ -38,6 +38,25 @@ function compilerNeeds(cmakeDir) {
   return { cxx11Abi: abi ? abi[1] : '1', cxxStandard: String(Math.max(17, standard ? Number(standard[1]) : 17)) };
 }
 
+// A CUDA LibTorch's CMake config looks for the CUDA toolkit, from nvcc's folder by default, which
+// misleads it where nvcc is a wrapper script (as in /usr/local/bin here).
+function cudaToolkit() {
+  const candidates = [process.env.CUDA_HOME, process.env.CUDA_PATH, '/usr/local/cuda'].filter(Boolean);
+  return candidates.find((dir) => fs.existsSync(path.join(dir, 'include', 'cuda_runtime_api.h'))) || null;
+}
+
+// NVRTC, which a CUDA LibTorch's CMake config links: in the toolkit, or for pip's CUDA wheels in
+// site-packages/nvidia/<cuda>/lib (without the unversioned name CMake's find_library wants).
+function nvrtc(libDir, toolkit) {
+  const nvidia = path.resolve(libDir, '..', '..', 'nvidia');
+  const folders = [toolkit && path.join(toolkit, 'lib64'), ...(fs.existsSync(nvidia) ? fs.readdirSync(nvidia).map((d) => path.join(nvidia, d, 'lib')) : [])];
+  for (const dir of folders.filter((d) => d && fs.existsSync(d))) {
+    const name = fs.readdirSync(dir).sort().find((f) => /^libnvrtc\.so(\.\d+)?$/.test(f));
+    if (name) return path.join(dir, name);
+  }
+  return null;
+}
+
 // Describes one install from its cmake folder (<prefix>/share/cmake/Torch or <libdir>/cmake/Torch).
 function describe(cmakeDir, source, python = null) {
   if (!fs.existsSync(path.join(cmakeDir, 'TorchConfig.cmake'))) {
@@ -62,6 +81,8 @@ function describe(cmakeDir, source, python = null) {
     cuda: has('torch_cuda'),
     libraries: ['torch', 'torch_cpu', 'c10'].concat(has('torch_cuda') ? ['torch_cuda', 'c10_cuda'] : []),
     python,
+    cudaToolkit: has('torch_cuda') ? cudaToolkit() : null,
+    nvrtc: has('torch_cuda') ? nvrtc(libDir, cudaToolkit()) : null,
     ...compilerNeeds(cmakeDir),
   };
 }

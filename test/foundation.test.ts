@@ -10,7 +10,7 @@ import { ORACLE_PYTHON } from './oracle/run';
 const root = path.resolve(__dirname, '..');
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const build: { RECORD: string; readRecord(): { version: string; libDir: string; cuda: boolean; source: string } } = require('../scripts/build-record');
+const build: { RECORD: string; readRecord(): { version: string; libDir: string; cuda: boolean; source: string; python: string | null } } = require('../scripts/build-record');
 const record = build.readRecord()!;
 
 // What the PyTorch of the same LibTorch says about itself (the oracle: see test/oracle/run.ts).
@@ -52,7 +52,9 @@ describe('foundation', () => {
   });
 
   test('the binary links only the LibTorch the locator chose at build time', () => {
-    const out = JSON.parse(execFileSync(process.execPath, [path.join(root, 'scripts/libtorch.js')], { encoding: 'utf8' }));
+    // The locator, asked as the build asked it (a pip build names its python in LIBTORCH_PYTHON).
+    const env = { ...process.env, ...(record.python ? { LIBTORCH_PYTHON: record.python } : {}) };
+    const out = JSON.parse(execFileSync(process.execPath, [path.join(root, 'scripts/libtorch.js')], { encoding: 'utf8', env }));
     expect([out.version, out.libDir, out.cuda]).toEqual([record.version, record.libDir, record.cuda]);
     const linked = native.linkedLibTorch();
     expect(linked.version).toBe(record.version);
