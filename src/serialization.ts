@@ -3,6 +3,7 @@
 // through LibTorch's pickler (native/serialize.cc), whose files Python's torch.load reads; reading
 // runs a pickle machine here (src/unpickler.ts) that knows the globals of PyTorch's files, since
 // LibTorch's unpickler does not read everything Python's pickler writes.
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { native } from './native';
@@ -15,13 +16,18 @@ import { readZipEntries, readZipEntry, ZipEntry } from './zip';
 
 const nativeFiles = native as unknown as { pickleSave(value: unknown): Buffer };
 
+let tempFiles = 0;
+
 /**
- * Writes `data` to `file` atomically: into a temporary file in the same folder, flushed to disk,
- * then renamed over `file`, so a crash never leaves a half-written file under the real name.
+ * Writes `data` to `file` atomically and durably: into a temporary file in the same folder, flushed
+ * to disk, renamed over `file`, then the folder flushed so the rename itself is on disk. A crash
+ * never leaves a half-written file under the real name. The temporary name (pid, a counter and
+ * random bytes, created exclusively) is never shared by two writes, in one process or several.
  */
 export function writeFileAtomic(file: string, data: Uint8Array | string): void {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = fs.openSync(temp, 'w');
+  const dir = path.dirname(file);
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${++tempFiles}.${randomBytes(4).toString('hex')}.tmp`);
+  const fd = fs.openSync(temp, 'wx');
   try {
     fs.writeFileSync(fd, data);
     fs.fsyncSync(fd);
@@ -37,6 +43,31 @@ export function writeFileAtomic(file: string, data: Uint8Array | string): void {
     fs.rmSync(temp, { force: true });
     throw e;
   }
+  fsyncFolder(dir);
+}
+
+function fsyncFolder(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const TEMP_FILE = /^\..+\.\d+\.\d+\.[0-9a-f]{8}\.tmp$/;
+
+/**
+ * Removes the temporary files that `writeFileAtomic` calls killed mid-write left in `dir`. Only
+ * for a folder no other process is writing into (one held by a lock).
+ */
+export function removeTempFiles(dir: string): void {
+  for (const name of fs.readdirSync(dir)) if (TEMP_FILE.test(name)) fs.rmSync(path.join(dir, name), { force: true });
+}
+
+/** The bytes `save` writes: PyTorch's file format. */
+export function serialize(obj: unknown): Buffer {
+  return nativeFiles.pickleSave(obj);
 }
 
 /**
@@ -46,7 +77,7 @@ export function writeFileAtomic(file: string, data: Uint8Array | string): void {
  * written as ints, others as floats. The write is atomic.
  */
 export function save(obj: unknown, file: string): void {
-  writeFileAtomic(file, nativeFiles.pickleSave(obj));
+  writeFileAtomic(file, serialize(obj));
 }
 
 /**

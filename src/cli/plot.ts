@@ -1,5 +1,5 @@
 // A dependency-free SVG line plot: curves of (x, y) points with axes, ticks and a legend.
-import * as fs from 'fs';
+import { writeFileAtomic } from '../serialization';
 
 export interface Series {
   name: string;
@@ -86,7 +86,7 @@ export function linePlotSvg(options: PlotOptions): string {
   return out.join('\n') + '\n';
 }
 
-/** Writes the plot to `path` (an .svg file). */
+/** Writes the plot to `path` (an .svg file), atomically. */
 export function writeLinePlot(path: string, options: PlotOptions): void {
-  fs.writeFileSync(path, linePlotSvg(options));
+  writeFileAtomic(path, linePlotSvg(options));
 }
