@@ -20,7 +20,7 @@ import type { FlagSpecs } from './args';
 import { writeLinePlot } from './plot';
 import { formatFields, ProgressBar } from './progress';
 import { accuracyCurve, jsonCommand, pickFlags, RunControl as BaseRunControl, runControl, runFlags, setLr } from './run-command';
-import { EpochMetrics, Json, readMetricsFile, RunFolder } from './run-folder';
+import { EpochMetrics, inRunFolder, Json, readMetricsFile, RunFolder } from './run-folder';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -233,9 +233,13 @@ function meanOf(sums: Sums, steps: number): Sums {
 /** Trains Mean Teacher (or the baseline) with `config`, writing the run folder; returns result.json's content. */
 export async function trainMeanTeacher(config: MeanTeacherConfig, control: RunControl): Promise<MeanTeacherResult> {
   checkConfig(config);
+  const folderConfig = config as unknown as Record<string, Json>;
+  return inRunFolder(control.out, folderConfig, { resume: control.resume, log: control.log }, (folder) => runMeanTeacher(folder, config, control));
+}
+
+function runMeanTeacher(folder: RunFolder, config: MeanTeacherConfig, control: RunControl): MeanTeacherResult {
   const log = control.log ?? process.stderr;
   const say = (line: string) => control.quiet || log.write(line + '\n');
-  const folder = new RunFolder(control.out, config as unknown as Record<string, Json>, { resume: control.resume });
   const data = loadData(config);
   const rampdown = { ...config, lrRampdownEpochs: config.lrRampdownEpochs || config.epochs };
 
@@ -252,14 +256,13 @@ export async function trainMeanTeacher(config: MeanTeacherConfig, control: RunCo
   const optimizer = new SGD(student.parameters(), { lr: config.lr, momentum: config.momentum, weightDecay: config.weightDecay, nesterov: true });
 
   let [epochsDone, globalStep, seconds] = [0, 0, 0];
-  let metrics: EpochMetrics[] = [];
-  const saved = control.resume ? folder.loadCheckpoint(control.device) : null;
+  const { checkpoint: saved, metrics } = folder.startingPoint(control.device);
   if (saved) {
     student.loadStateDict(saved.student as Record<string, Tensor>);
     mt.teacher.loadStateDict(saved.teacher as Record<string, Tensor>);
     optimizer.loadStateDict(saved.optimizer as Parameters<SGD['loadStateDict']>[0]);
     [epochsDone, globalStep, seconds] = [saved.epoch as number, saved.step as number, saved.seconds as number];
-    metrics = folder.truncateMetrics(epochsDone);
+    writePlot(folder, metrics, control.baseline); // a run killed before its plot may have left it an epoch behind
     say(`resuming ${folder.dir} after epoch ${epochsDone} (step ${globalStep})`);
   }
 
@@ -354,7 +357,7 @@ function writePlot(folder: RunFolder, metrics: EpochMetrics[], baseline?: string
   ];
   const baselineMetrics = baseline ? path.join(baseline, 'metrics.jsonl') : '';
   if (baselineMetrics && fs.existsSync(baselineMetrics)) {
-    const lines = readMetricsFile(baselineMetrics);
+    const lines = readMetricsFile(baselineMetrics, folder.warn);
     series.push({ name: 'baseline', points: accuracyCurve(lines, 'student'), dashed: true } as (typeof series)[number]);
     series.push({ name: 'baseline EMA', points: accuracyCurve(lines, 'teacher'), dashed: true } as (typeof series)[number]);
   }

@@ -24,7 +24,7 @@ import type { FlagSpecs, FlagValues } from './args';
 import { writeLinePlot } from './plot';
 import { formatFields, ProgressBar } from './progress';
 import { accuracyCurve, firstImages, jsonCommand, pickFlags, RunControl, runControl, runFlags, setLr } from './run-command';
-import { EpochMetrics, Json, RunFolder } from './run-folder';
+import { EpochMetrics, inRunFolder, Json, RunFolder } from './run-folder';
 
 export type { RunControl } from './run-command';
 
@@ -244,7 +244,10 @@ function trainingImages(set: ImageDataset, count: number): { data: Tensor; targe
 
 /** Trains MoCo as `config` says in the run folder `control.out`; resolves to result.json's content. */
 export async function trainMoCo(config: MoCoConfig, control: RunControl): Promise<MoCoResult> {
-  const folder = new RunFolder(control.out, config, { resume: control.resume, mayChange: [] });
+  return inRunFolder(control.out, config, { resume: control.resume, mayChange: [], log: control.log }, (folder) => runMoCo(folder, config, control));
+}
+
+function runMoCo(folder: RunFolder, config: MoCoConfig, control: RunControl): MoCoResult {
   const info = DATASETS[config.dataset];
   const root = config.dataRoot ?? info.root;
   const trainSet = trainingImages(info.load(root, true), config.trainSize);
@@ -264,8 +267,7 @@ export async function trainMoCo(config: MoCoConfig, control: RunControl): Promis
   let step = 0;
   let seconds = 0;
   let cpuSeconds = 0;
-  let history: EpochMetrics[] = [];
-  const checkpoint = control.resume ? folder.loadCheckpoint(device) : null;
+  const { checkpoint, metrics: history } = folder.startingPoint(device);
   if (checkpoint) {
     moco.loadStateDict(checkpoint.state_dict as Record<string, Tensor>);
     optimizer.loadStateDict(checkpoint.optimizer as Parameters<SGD['loadStateDict']>[0]);
@@ -273,7 +275,7 @@ export async function trainMoCo(config: MoCoConfig, control: RunControl): Promis
     step = checkpoint.step as number;
     seconds = checkpoint.seconds as number;
     cpuSeconds = checkpoint.cpuSeconds as number;
-    history = folder.truncateMetrics(startEpoch);
+    writePlots(folder, history); // a run killed before its plots may have left them an epoch behind
   }
   const lastEpoch = control.stopAfter ? Math.min(config.epochs, startEpoch + control.stopAfter) : config.epochs;
   const knnBank = firstImages(trainSet, config.knnBank);
@@ -287,9 +289,8 @@ export async function trainMoCo(config: MoCoConfig, control: RunControl): Promis
     seconds = (Date.now() - started) / 1000;
     cpuSeconds = cpuSecondsSince(cpuStarted);
     const initial: EpochMetrics = { epoch: 0, step: 0, seconds: Number(seconds.toFixed(1)), cpuSeconds: Number(cpuSeconds.toFixed(1)), testAccuracy: { knn } };
-    folder.truncateMetrics(-1);
     folder.appendMetrics(initial);
-    history = [initial];
+    history.push(initial);
   }
 
   for (let epoch = startEpoch; epoch < lastEpoch; epoch++) {
@@ -314,8 +315,8 @@ export async function trainMoCo(config: MoCoConfig, control: RunControl): Promis
       testAccuracy: { knn },
       lossTrace: trained.lossTrace,
     };
-    folder.saveCheckpoint({ epoch: epoch + 1, step, seconds, cpuSeconds, version: config.version, state_dict: moco.stateDict(), optimizer: optimizer.stateDict() });
     folder.appendMetrics(metrics);
+    folder.saveCheckpoint({ epoch: epoch + 1, step, seconds, cpuSeconds, version: config.version, state_dict: moco.stateDict(), optimizer: optimizer.stateDict() });
     history.push(metrics);
     writePlots(folder, history);
     if (!control.quiet) control.log?.write?.(`epoch ${epoch + 1}: ${formatFields({ loss: metrics.loss as number, knn, seconds: metrics.seconds as number })}\n`);
