@@ -4,24 +4,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as torch from '../src';
-import { trainMeanTeacher, MeanTeacherConfig, FLAGS, configFromFlags } from '../src/cli/train-mean-teacher';
-import { parseFlags } from '../src/cli/args';
+import { trainMeanTeacher } from '../src/cli/train-mean-teacher';
+import { TINY_MEAN_TEACHER as config } from './cli-runs';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mt-resume-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
-
-const config: MeanTeacherConfig = {
-  ...configFromFlags(parseFlags('test', [], FLAGS)),
-  labels: 20,
-  unlabeled: 48,
-  epochs: 3,
-  batchSize: 16,
-  labeledBatchSize: 4,
-  width: 4,
-  consistencyRampup: 2,
-  testSize: 200,
-  seed: 3,
-};
 
 const run = (out: string, extra: object = {}) => trainMeanTeacher(config, { out: path.join(root, out), device: 'cpu', quiet: true, ...extra });
 

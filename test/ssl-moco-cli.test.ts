@@ -6,10 +6,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { evalLinearCommand } from '../src/cli/eval-linear';
 import { trainMoCoCommand } from '../src/cli/train-moco';
+import { metricLines as lines, SMALL_MOCO as SMALL, TINY_MOCO as TINY } from './cli-runs';
 import { runOracle } from './oracle/run';
-
-const SMALL = ['--train-size', '256', '--batch-size', '64', '--queue-size', '100', '--knn-bank', '300', '--knn-test', '100', '--width', '4', '--dim', '16'];
-const TINY = [...SMALL, '--bn-splits', '4'];
 
 let tmp: string;
 beforeAll(() => {
@@ -31,8 +29,6 @@ async function run(command: typeof trainMoCoCommand, args: string[]): Promise<an
   }
   return JSON.parse(printed);
 }
-
-const lines = (file: string) => fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 
 describe('train moco / eval linear', () => {
   test('a run writes metrics, checkpoint (queue included), plots and result.json; resuming gives the uninterrupted result', async () => {
