@@ -146,7 +146,7 @@ export class RunFolder {
       }
       this.warn(`${this.lockPath} was left by pid ${holder}, which is no longer running: taking it over`);
       fs.rmSync(this.lockPath);
-      // Another run taking over the same lock at this moment wins the exclusive create.
+      // Two runs taking over one stale lock in the same microseconds could both get through; not guarded.
       if (!createLockFile(this.lockPath)) throw new Error(`run folder ${this.dir} was just taken by another run (${this.lockPath})`);
     }
     this.locked = true;
