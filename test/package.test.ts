@@ -32,7 +32,11 @@ describe('npm package', () => {
       const prebuilds = files.filter((f) => f.startsWith('prebuilds/'));
       expect(prebuilds).toContain(`prebuilds/linux-x64/${build.prebuildName(record.version, record.cuda)}`);
       expect(files).toContain('dist/src/index.js');
+      expect(files).toContain('dist/src/index.d.ts');
       expect(files).toContain('scripts/libtorch.js');
+      // What users run, nothing else: no compiled benchmarks or examples, source maps of sources
+      // that do not ship, set-up scripts or build stamps.
+      expect(files.filter((f) => /^dist\/(bench|examples)\/|\.map$|\.sh$|build-stamp/.test(f))).toEqual([]);
 
       const project = path.join(dir, 'project');
       fs.mkdirSync(project);
