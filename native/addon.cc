@@ -37,10 +37,9 @@ Napi::Value linkedLibTorch(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   const std::string linked = linkedVersion();
   if (linked != TORCH_VERSION) {
+    // The loader (src/native.ts) adds how to rebuild.
     throw Napi::Error::New(env, std::string("momentum-torch: this binary was built for LibTorch ") + TORCH_VERSION +
-                                    " but LibTorch " + linked + " was loaded (" + linkedFile() +
-                                    "); rebuild it with 'npm rebuild momentum-torch', or put LibTorch " +
-                                    TORCH_VERSION + " back");
+                                    " but LibTorch " + linked + " was loaded (" + linkedFile() + ")");
   }
   mt::define(env, exports, "linkedLibTorch", linkedLibTorch);
   for (auto init : mt::registry()) init(env, exports);

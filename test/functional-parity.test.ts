@@ -1,4 +1,4 @@
-// Every torch.nn.functional op of the contract against PyTorch 1.13.1 on the same random inputs:
+// Every torch.nn.functional op of the contract against the PyTorch of the LibTorch in use (1.13 or 2.x) on the same random inputs:
 // values within 1e-6 relative (integers exactly), grad_fn names, and gradients within 1e-5.
 // The oracle is test/oracle/tensor_ops.py, run live.
 import * as torch from '../src';

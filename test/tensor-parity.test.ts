@@ -1,4 +1,4 @@
-// Every Tensor op of the contract against PyTorch 1.13.1 on the same random inputs: values (float
+// Every Tensor op of the contract against the PyTorch of the LibTorch in use (1.13 or 2.x) on the same random inputs: values (float
 // within 1e-6 relative, integers and bools exactly), dtypes, shapes, grad_fn names, and the
 // gradients backward() gives (within 1e-5). The oracle is test/oracle/tensor_ops.py, run live.
 import * as torch from '../src';
