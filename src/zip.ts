@@ -1,6 +1,6 @@
-// Reads the entries of a zip archive held in memory (PyTorch's file format is a zip of stored,
-// uncompressed records; deflated ones and zip64 are handled too).
-import { inflateRawSync } from 'zlib';
+// Zip archives held in memory, PyTorch's file format: reads the entries (stored records, and
+// deflated ones and zip64 too) and writes archives the way PyTorch's own writer lays them out.
+import { crc32, inflateRawSync } from 'zlib';
 
 export class ZipError extends Error {}
 
@@ -17,7 +17,14 @@ const ZIP64_LOCATOR = 0x07064b50;
 const ZIP64_EOCD = 0x06064b50;
 const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
+const DESCRIPTOR = 0x08074b50;
 const U32_MAX = 0xffffffff;
+const LOCAL_HEADER_SIZE = 30;
+const CENTRAL_HEADER_SIZE = 46;
+const EOCD_SIZE = 22;
+const DESCRIPTOR_SIZE = 16;
+const UTF8_NAME = 0x0800; // flags
+const SIZES_AFTER_DATA = 0x0008;
 
 function findEndOfCentralDirectory(bytes: Buffer): number {
   const last = bytes.length - 22;
@@ -108,4 +115,113 @@ export function readZipEntry(bytes: Buffer, entry: ZipEntry): Buffer {
   if (entry.method === 0) return raw;
   if (entry.method === 8) return inflateRawSync(raw);
   throw new ZipError(`zip entry ${entry.name} uses unsupported compression method ${entry.method}`);
+}
+
+/** Where ZipWriter starts each record's data: at a multiple of this many bytes. */
+export const RECORD_ALIGNMENT = 64;
+const PADDING_ID = 0x4246; // 'FB', the extra field PyTorch pads local headers with
+
+/**
+ * Writes a zip archive as PyTorch's writer (miniz) does, so that PyTorch's loaders find what they
+ * expect: records stored uncompressed; each record's data starting at a multiple of 64 bytes (the
+ * padding in an 'FB' extra field), so tensors can be mapped straight from the file; CRC-32 and
+ * sizes in a data descriptor after each non-empty record's data (PyTorch 2.x can compute storage
+ * offsets from that layout without reading the headers). No zip64: archives stay under 4 GiB and
+ * 65,535 records.
+ */
+export class ZipWriter {
+  private readonly parts: Uint8Array[] = [];
+  private readonly central: Buffer[] = [];
+  private size = 0;
+  private count = 0;
+
+  /** Appends a record (a string as UTF-8); returns its CRC-32. */
+  add(name: string, contents: Uint8Array | string): number {
+    const data = typeof contents === 'string' ? Buffer.from(contents, 'utf8') : contents;
+    const nameBytes = Buffer.from(name, 'utf8');
+    const padding = paddingField(this.size + LOCAL_HEADER_SIZE + nameBytes.length);
+    const recordSize = LOCAL_HEADER_SIZE + nameBytes.length + padding.length + data.length + (data.length ? DESCRIPTOR_SIZE : 0);
+    if (this.size + recordSize > U32_MAX) throw new ZipError(`the archive passes 4 GiB at ${name}, which needs zip64 (not written)`);
+    const crc = crc32(data);
+    const flags = data.length ? UTF8_NAME | SIZES_AFTER_DATA : UTF8_NAME;
+    this.central.push(centralHeader(flags, crc, data.length, nameBytes.length, this.size), nameBytes);
+    this.append(localHeader(flags, nameBytes.length, padding.length), nameBytes, padding, data);
+    if (data.length) this.append(descriptor(crc, data.length));
+    this.count++;
+    return crc;
+  }
+
+  /** The archive: the records, their central directory and its end record. */
+  finish(): Buffer {
+    const directory = Buffer.concat(this.central);
+    if (this.size + directory.length + EOCD_SIZE > U32_MAX || this.count > 0xffff) {
+      throw new ZipError(`the archive (${this.count} records) passes 4 GiB or 65,535 records, which needs zip64 (not written)`);
+    }
+    const end = header(EOCD_SIZE, [
+      [0, 4, EOCD],
+      [8, 2, this.count],
+      [10, 2, this.count],
+      [12, 4, directory.length],
+      [16, 4, this.size],
+    ]);
+    return Buffer.concat([...this.parts, directory, end]);
+  }
+
+  private append(...parts: Uint8Array[]): void {
+    for (const part of parts) {
+      this.parts.push(part);
+      this.size += part.length;
+    }
+  }
+}
+
+// The extra field that moves the data, which would start at `start` without it (plus the field's
+// own 4-byte header), to the next multiple of RECORD_ALIGNMENT.
+function paddingField(start: number): Buffer {
+  const length = (RECORD_ALIGNMENT - ((start + 4) % RECORD_ALIGNMENT)) % RECORD_ALIGNMENT;
+  const field = Buffer.alloc(4 + length, 'Z');
+  field.writeUInt16LE(PADDING_ID, 0);
+  field.writeUInt16LE(length, 2);
+  return field;
+}
+
+// A header of `size` bytes, zero but for the fields given: [offset, width in bytes, value].
+function header(size: number, fields: [number, 2 | 4, number][]): Buffer {
+  const bytes = Buffer.alloc(size);
+  for (const [at, width, value] of fields) {
+    if (width === 2) bytes.writeUInt16LE(value, at);
+    else bytes.writeUInt32LE(value, at);
+  }
+  return bytes;
+}
+
+// CRC-32 and sizes stay 0 here: they follow the data (SIZES_AFTER_DATA), as miniz writes them.
+function localHeader(flags: number, nameLength: number, extraLength: number): Buffer {
+  return header(LOCAL_HEADER_SIZE, [
+    [0, 4, LOCAL],
+    [6, 2, flags],
+    [26, 2, nameLength],
+    [28, 2, extraLength],
+  ]);
+}
+
+function descriptor(crc: number, size: number): Buffer {
+  return header(DESCRIPTOR_SIZE, [
+    [0, 4, DESCRIPTOR],
+    [4, 4, crc],
+    [8, 4, size], // compressed
+    [12, 4, size],
+  ]);
+}
+
+function centralHeader(flags: number, crc: number, size: number, nameLength: number, localHeaderOffset: number): Buffer {
+  return header(CENTRAL_HEADER_SIZE, [
+    [0, 4, CENTRAL],
+    [8, 2, flags],
+    [16, 4, crc],
+    [20, 4, size], // compressed
+    [24, 4, size],
+    [28, 2, nameLength],
+    [42, 4, localHeaderOffset],
+  ]);
 }
