@@ -1,20 +1,22 @@
 // torch.save / torch.load in PyTorch's own file format: a zip archive holding a pickle
-// (`data.pkl`) whose tensors point at raw storage records (`data/0`, `data/1`, ...). Writing goes
-// through LibTorch's pickler (native/serialize.cc), whose files Python's torch.load reads; reading
-// runs a pickle machine here (src/unpickler.ts) that knows the globals of PyTorch's files, since
-// LibTorch's unpickler does not read everything Python's pickler writes.
+// (`data.pkl`) whose tensors point at raw storage records (`data/0`, `data/1`, ...). Both ways
+// run here, as Python's torch.save and torch.load do: writing pickles the record with only the
+// globals PyTorch 2.x's weights-only torch.load accepts (src/pickler.ts); reading runs a pickle
+// machine (src/unpickler.ts) that knows the globals of PyTorch's files.
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
-import { native } from './native';
+import { crc32 } from 'zlib';
 import { callOp } from './ops';
+import { Call, Global, PersistentId, pickle, Tuple } from './pickler';
+import { tidy } from './scope';
 import { Tensor } from './tensor';
 import { tensorFromBytes } from './tensor-bytes';
+import { TensorStorages } from './tensor-storages';
 import type { Device, Dtype } from './types';
 import { unpickle } from './unpickler';
-import { readZipEntries, readZipEntry, ZipEntry } from './zip';
-
-const nativeFiles = native as unknown as { pickleSave(value: unknown): Buffer };
+import { readZipEntries, readZipEntry, RECORD_ALIGNMENT, ZipEntry, ZipWriter } from './zip';
 
 let tempFiles = 0;
 
@@ -65,14 +67,59 @@ export function removeTempFiles(dir: string): void {
   for (const name of fs.readdirSync(dir)) if (TEMP_FILE.test(name)) fs.rmSync(path.join(dir, name), { force: true });
 }
 
-/** The bytes `save` writes: PyTorch's file format. */
+/** The bytes `save` writes: PyTorch's file format, with the records Python's torch.save writes. */
 export function serialize(obj: unknown): Buffer {
-  return nativeFiles.pickleSave(obj);
+  let archive: Buffer | undefined;
+  // tidy frees the views made on the way. The archive leaves through the closure: tidy searches
+  // what it returns for tensors to keep, element by element through a Buffer.
+  tidy(() => {
+    archive = writeArchive(obj);
+  });
+  return archive!;
+}
+
+function writeArchive(obj: unknown): Buffer {
+  const storages = new TensorStorages();
+  const data = pickle(obj, (value) => (value instanceof Tensor ? tensorCall(value, storages) : undefined));
+  const records: [string, Uint8Array | string][] = [
+    ['data.pkl', data],
+    ['.format_version', '1'], // storage records in numeric key order, so loaders may work out their offsets
+    ['.storage_alignment', String(RECORD_ALIGNMENT)],
+    ['byteorder', os.endianness() === 'LE' ? 'little' : 'big'], // of the storages' elements
+    ...storages.bytes().map((bytes, key): [string, Uint8Array] => [`data/${key}`, bytes]),
+    ['version', '3\n'],
+  ];
+  const zip = new ZipWriter();
+  const crcs = records.map(([name, contents]) => zip.add(`archive/${name}`, contents));
+  zip.add('archive/.data/serialization_id', serializationId(records.map(([name]) => name), crcs));
+  return zip.finish();
+}
+
+const REBUILD_TENSOR = new Global('torch._utils', '_rebuild_tensor_v2');
+const ORDERED_DICT = new Global('collections', 'OrderedDict');
+
+// A tensor as Python pickles one: _rebuild_tensor_v2(storage, offset, size, stride, requires_grad,
+// backward_hooks), the storage a persistent id ('storage', storage class, key, location, numel).
+function tensorCall(t: Tensor, storages: TensorStorages): Call {
+  const storageClass = STORAGE_CLASSES[t.dtype];
+  if (!storageClass) throw new Error(`cannot save a tensor of dtype ${t.dtype}`);
+  const { key, numel, offset, stride } = storages.place(t);
+  const storage = new PersistentId(new Tuple(['storage', new Global('torch', storageClass), key, t.device, numel]));
+  return new Call(REBUILD_TENSOR, [storage, offset, new Tuple(t.shape), new Tuple(stride), t.requiresGrad, new Call(ORDERED_DICT, [])]);
+}
+
+// PyTorch 2.x gives each file an id made of its contents: here two 20-digit numbers, from the
+// records' CRC-32s and from their names.
+function serializationId(names: string[], crcs: number[]): string {
+  const crcBytes = Buffer.alloc(4 * crcs.length);
+  crcs.forEach((crc, i) => crcBytes.writeUInt32LE(crc, 4 * i));
+  return [crc32(crcBytes), crc32(Buffer.from(names.join('\n')))].map((n) => String(n).padStart(20, '0')).join('');
 }
 
 /**
- * Saves a record of tensors, numbers, booleans, strings, null, arrays and objects (nested) in
- * PyTorch's format: Python's `torch.load(path)` reads it. Objects become dicts with string keys,
+ * Saves a record of tensors, numbers, bigints, booleans, strings, null, arrays, Maps and objects
+ * (nested up to 1,000 levels) in PyTorch's format: Python's `torch.load(path)` reads it, with
+ * PyTorch 2.x's default weights_only=True too. Objects become dicts with string keys,
  * or int keys where every key is an integer (as in an optimizer's `state`); whole numbers are
  * written as ints, others as floats. The write is atomic.
  */
@@ -155,6 +202,7 @@ const STORAGE_DTYPES: Record<string, Dtype> = {
   FloatStorage: 'float32', DoubleStorage: 'float64', HalfStorage: 'float16', BFloat16Storage: 'bfloat16',
   LongStorage: 'int64', IntStorage: 'int32', ShortStorage: 'int16', CharStorage: 'int8', ByteStorage: 'uint8', BoolStorage: 'bool',
 };
+const STORAGE_CLASSES: Partial<Record<Dtype, string>> = Object.fromEntries(Object.entries(STORAGE_DTYPES).map(([name, dtype]) => [dtype, name]));
 const DTYPE_NAMES: Record<string, Dtype> = {
   float32: 'float32', float: 'float32', float64: 'float64', double: 'float64', float16: 'float16', half: 'float16',
   bfloat16: 'bfloat16', int64: 'int64', long: 'int64', int32: 'int32', int: 'int32', int16: 'int16', short: 'int16',
