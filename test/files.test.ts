@@ -1,11 +1,19 @@
 // torch.save / torch.load against Python's torch.load / torch.save, both directions, with the
-// same keys (in order) and values, every dtype, nesting, views sharing storage; safetensors
-// against a reader and a writer that follow the published format (struct + json in Python);
-// atomic writes; clear errors for truncated and foreign files. Oracle: test/oracle/files.py.
+// same keys (in order) and values, every dtype, nesting, views sharing storage, also under
+// PyTorch 2.13's weights-only torch.load; the zip layout PyTorch writes; safetensors against a
+// reader and a writer that follow the published format (struct + json in Python); atomic writes;
+// clear errors for truncated and foreign files and for values that cannot be saved.
+// Oracle: test/oracle/files.py.
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as path from 'path';
 import * as torch from '../src';
 import { nn, Tensor } from '../src';
 import { python, removeDir, tempDir } from './nn-oracle';
+
+// A PyTorch whose torch.load is weights-only by default (2.6 on), which refuses any global outside
+// its allowed list: installed beside the build's own by scripts/setup.sh --test.
+const PYTORCH_2 = path.join(__dirname, '..', '.venv/2.13.0/bin/python');
 
 type Described = Record<string, unknown>;
 
@@ -76,12 +84,62 @@ beforeAll(() => {
 
 afterAll(() => removeDir(dir));
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function expectSameRecord(seen: any): void {
+  expect(seen.described).toEqual(describeValue(toPython));
+  expect(Object.keys(seen.described.dict.state_dict.dict)).toEqual(Object.keys(toPython.state_dict as object));
+  expect(seen.shared).toBe(true);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function filesOracleUnder(pythonBinary: string, parts: string[]): any {
+  const reply = spawnSync(pythonBinary, [path.join(__dirname, 'oracle', 'files.py')], {
+    input: JSON.stringify({ dir, parts }),
+    encoding: 'utf8',
+    env: { ...process.env, OMP_NUM_THREADS: '1' },
+  });
+  if (reply.status !== 0) throw new Error(`files.py under ${pythonBinary} failed (${reply.status}): ${reply.stderr || reply.error}`);
+  return JSON.parse(reply.stdout);
+}
+
+// Nested arrays `levels` deep, the innermost empty.
+function nested(levels: number): unknown[] {
+  let value: unknown[] = [];
+  for (let level = 1; level < levels; level++) value = [value];
+  return value;
+}
+
+function depth(value: unknown): number {
+  let levels = 0;
+  for (let v = value; Array.isArray(v); v = v[0]) levels++;
+  return levels;
+}
+
 describe('torch.save / torch.load', () => {
   test('a record saved here loads in Python with the same keys, order and values', () => {
-    const seen = oracle.read_torch;
-    expect(seen.described).toEqual(describeValue(toPython));
-    expect(Object.keys(seen.described.dict.state_dict.dict)).toEqual(Object.keys(toPython.state_dict as object));
-    expect(seen.shared).toBe(true);
+    expectSameRecord(oracle.read_torch);
+  });
+
+  test("PyTorch 2.13's torch.load, weights-only by default, reads it too: the same keys, order and values", () => {
+    const seen = filesOracleUnder(PYTORCH_2, ['read_torch']).read_torch;
+    expect(seen.torch).toMatch(/^2\.13\./);
+    expectSameRecord(seen);
+  });
+
+  test("the file is laid out as PyTorch's: its records in its order, CRC-32s right, stored, data 64-byte aligned", () => {
+    const seen = oracle.read_archive;
+    const storages = seen.names.filter((name: string) => name.startsWith('archive/data/'));
+    expect(storages.length).toBeGreaterThan(0);
+    expect(seen.names).toEqual([
+      'archive/data.pkl',
+      'archive/.format_version',
+      'archive/.storage_alignment',
+      'archive/byteorder',
+      ...storages.map((_: string, key: number) => `archive/data/${key}`),
+      'archive/version',
+      'archive/.data/serialization_id',
+    ]);
+    expect(seen).toMatchObject({ crc_ok: true, stored: true, aligned: true });
   });
 
   test("Python's torch.save (OrderedDict state dict, tuples, int keys, every dtype, a Parameter) loads here", () => {
@@ -129,6 +187,21 @@ describe('torch.save / torch.load', () => {
     expect(load('script.pt')).toThrow(/script.pt: this is a TorchScript archive: open it with torch.jit.load/);
     expect(load('object.pt')).toThrow(/object.pt: the file holds a Python object of class argparse.Namespace/);
     expect(load('nothing.pt')).toThrow(/cannot read .*nothing.pt/);
+  });
+
+  test('arrays and objects nest 1,000 levels deep at most; deeper, or containing themselves, they are errors', () => {
+    const file = `${dir}/nested.pt`;
+    torch.save({ deep: nested(999) }, file);
+    expect(depth(torch.load(file).deep)).toBe(999);
+    fs.rmSync(file);
+    expect(() => torch.save({ deep: nested(1000) }, file)).toThrow('cannot save a value whose arrays and objects nest deeper than 1000 levels');
+    expect(() => torch.save(nested(100_000), file)).toThrow(/nest deeper than 1000 levels/);
+    const loop: { list: unknown[] } = { list: [1] };
+    loop.list.push({ back: loop });
+    expect(() => torch.save(loop, file)).toThrow('cannot save value.list[1].back: it contains itself');
+    expect(() => torch.save({ a: [new Float32Array(2)] }, file)).toThrow('cannot save value.a[0]: it is a Float32Array (make it a Tensor first)');
+    expect(() => torch.save({ m: new Map<unknown, number>([[{}, 1]]) }, file)).toThrow(/value.m: it is a dict with a key of type object/);
+    expect(fs.existsSync(file)).toBe(false);
   });
 
   test('load({ device }) puts the tensors on that device', () => {

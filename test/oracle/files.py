@@ -1,9 +1,13 @@
 #!/usr/bin/python3
 """PyTorch oracle for test/files.test.ts: torch.save/torch.load interchange and safetensors.
 
-Reads {"dir": d} on stdin and prints JSON with one entry for each of these parts:
-  "read_torch": torch.load(d/from-js.pt) and print its description (see describe()), plus
-     "shared": whether rec["view"] and rec["base"] share storage.
+Reads {"dir": d, "parts": [names]} on stdin ("parts" optional: all when absent) and prints JSON
+with one entry for each of these parts:
+  "read_torch": torch.load(d/from-js.pt), with torch.load's default arguments (weights_only=True
+     from PyTorch 2.6 on), and print its description (see describe()), plus "shared": whether
+     rec["view"] and rec["base"] share storage, and "torch": the version of PyTorch that read it.
+  "read_archive": open d/from-js.pt with zipfile: its record names in order, whether every CRC-32
+     is right, every record stored uncompressed and its data at a multiple of 64 bytes.
   "write_torch": torch.save(d/from-py.pt) a state_dict (an OrderedDict, from a small model after
      a training-mode pass), a nested record of every supported kind, tensors of every dtype, views
      sharing storage, a Parameter; print the description of what was saved.
@@ -18,6 +22,7 @@ import argparse
 import json
 import struct
 import sys
+import zipfile
 
 import torch
 import torch.nn as nn
@@ -129,13 +134,30 @@ def write_safetensors(folder):
 def read_torch(folder):
     rec = torch.load(f"{folder}/from-js.pt")
     shared = rec["view"].storage().data_ptr() == rec["base"].storage().data_ptr()
-    return {"described": describe(rec), "shared": shared}
+    return {"described": describe(rec), "shared": shared, "torch": torch.__version__}
+
+
+def read_archive(folder):
+    with open(f"{folder}/from-js.pt", "rb") as f:
+        raw = f.read()
+    with zipfile.ZipFile(f"{folder}/from-js.pt") as z:
+        records = z.infolist()
+        crc_ok = z.testzip() is None
+
+    def data_start(info):
+        name_length, extra_length = struct.unpack("<HH", raw[info.header_offset + 26:info.header_offset + 30])
+        return info.header_offset + 30 + name_length + extra_length
+
+    return {"names": [r.filename for r in records], "crc_ok": crc_ok,
+            "stored": all(r.compress_type == zipfile.ZIP_STORED for r in records),
+            "aligned": all(data_start(r) % 64 == 0 for r in records)}
 
 
 def main():
-    folder = json.load(sys.stdin)["dir"]
-    parts = [read_torch, write_torch, write_bad, read_safetensors, write_safetensors]
-    print(json.dumps({part.__name__: part(folder) for part in parts}))
+    request = json.load(sys.stdin)
+    parts = [read_torch, read_archive, write_torch, write_bad, read_safetensors, write_safetensors]
+    chosen = request.get("parts", [part.__name__ for part in parts])
+    print(json.dumps({part.__name__: part(request["dir"]) for part in parts if part.__name__ in chosen}))
 
 
 main()
