@@ -12,6 +12,8 @@ const root = path.resolve(__dirname, '..');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const build: { RECORD: string; readRecord(): { version: string; libDir: string; cuda: boolean; source: string; python: string | null } } = require('../scripts/build-record');
 const record = build.readRecord()!;
+// pip's PyTorch 2.13, which scripts/setup.sh --test installs on every machine (the wheels are for Python 3.11).
+const PIP_TORCH_2_13 = path.join(root, '.venv/2.13.0/lib/python3.11/site-packages/torch');
 
 // What the PyTorch of the same LibTorch says about itself (the oracle: see test/oracle/run.ts).
 function pythonTorch(): { version: string; cuda: string | null; available: boolean; devices: number } {
@@ -76,6 +78,14 @@ describe('foundation', () => {
     expect(result.stdout.trim()).toBe('2');
   });
 
+  test('the locator reads an unzipped LibTorch (LIBTORCH): include/, lib/ and share/cmake/Torch, as pip\'s torch folder is laid out', () => {
+    // 2.x keeps its version in torch/headeronly/version.h.
+    const folder = PIP_TORCH_2_13;
+    const out = JSON.parse(execFileSync(process.execPath, [path.join(root, 'scripts/libtorch.js')], { encoding: 'utf8', env: { ...process.env, LIBTORCH: folder } }));
+    expect(out).toMatchObject({ source: `LIBTORCH=${folder}`, version: '2.13.0', libDir: path.join(folder, 'lib'), cuda: false, cxxStandard: '20', python: null });
+    expect(out.includeDirs).toEqual([path.join(folder, 'include'), path.join(folder, 'include/torch/csrc/api/include')]);
+  });
+
   test('with LIBTORCH=/nonexistent the build fails with one clear line naming the variable', () => {
     const result = spawnSync(process.execPath, [path.join(root, 'scripts/build-native.js')], {
       env: { ...process.env, LIBTORCH: '/nonexistent' },
@@ -90,7 +100,7 @@ describe('foundation', () => {
   test('a binary next to another LibTorch refuses to load, naming both versions, and the process lives on', () => {
     // Another LibTorch's libraries under the names this binary asks the dynamic linker for: pip's
     // 2.13 (scripts/setup.sh installs it for this test) for a Debian build, Debian's for a pip build.
-    const other = record.source === 'system' ? path.join(root, '.venv/2.13.0/lib/python3.11/site-packages/torch/lib') : '/usr/lib/x86_64-linux-gnu';
+    const other = record.source === 'system' ? path.join(PIP_TORCH_2_13, 'lib') : '/usr/lib/x86_64-linux-gnu';
     const otherVersion = record.source === 'system' ? '2.13.0' : '1.13.0';
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'other-libtorch-'));
     try {
