@@ -111,7 +111,7 @@ describe('ProgressBar', () => {
     for (let i = 1; i <= 8; i++) bar.update(i, { loss: 0.5, lr: 0.1 });
     const lines = sink.text.trim().split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[3]).toMatch(/^epoch 1\/2 8\/8 \d+s \| loss 0\.5000 \| lr 0\.1000$/);
+    expect(lines[3]).toMatch(/^epoch 1\/2 8\/8 \d+s \S+ (steps\/s|s\/step) eta \S+ \| loss 0\.5000 \| lr 0\.1000$/);
   });
   test('redrawn in place on a terminal, ending with a newline', () => {
     const sink = new Sink();
@@ -119,8 +119,36 @@ describe('ProgressBar', () => {
     const bar = new ProgressBar({ total: 2, label: 'e', stream: sink });
     bar.update(1, { loss: 1 });
     bar.update(2, { loss: 2 });
-    expect(sink.text).toMatch(/^\r\x1b\[Ke \[#{12}\.{12}\] 1\/2 .*\r\x1b\[Ke \[#{24}\] 2\/2 \d+s \| loss 2\n$/);
+    expect(sink.text).toMatch(/^\r\x1b\[Ke \[#{12}\.{12}\] 1\/2 .*\r\x1b\[Ke \[#{24}\] 2\/2 \d+s \S+ (steps\/s|s\/step) eta \S+ \| loss 2\n$/);
   });
+  test('the rate (of images with perStep, seconds a step when slower than one a second) and the time left', () => {
+    jest.useFakeTimers({ now: 0 });
+    try {
+      const images = new Sink();
+      const bar = new ProgressBar({ total: 8, label: 'e', unit: 'image', perStep: 64, stream: images });
+      bar.update(1, { loss: 1 }); // nothing measured yet (no quarter either: not drawn)
+      jest.setSystemTime(4000);
+      bar.update(2, { loss: 1 }); // 128 images in 4 s; 6 steps left at 2 s each
+      jest.setSystemTime(130000);
+      bar.update(8, { loss: 1 });
+      expect(images.text.trim().split('\n')).toEqual(['e 2/8 4s 32.0 images/s eta 12s | loss 1', 'e 8/8 2m10s 3.94 images/s eta 0s | loss 1']);
+
+      jest.setSystemTime(0);
+      const steps = new Sink();
+      const slow = new ProgressBar({ total: 100, label: 's', stream: steps });
+      jest.setSystemTime(3600 * 1000);
+      slow.update(25); // 144 s a step, 75 left
+      expect(steps.text).toBe('s 25/100 1h00m 144 s/step eta 3h00m | \n');
+
+      const tty = new Sink();
+      tty.isTTY = true;
+      new ProgressBar({ total: 4, label: 't', unit: 'epoch', stream: tty }).update(0);
+      expect(tty.text).toBe('\r\x1b[Kt [........................] 0/4 0s - epochs/s eta - | ');
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   test('silent draws nothing', () => {
     const sink = new Sink();
     new ProgressBar({ total: 1, label: 'e', stream: sink, silent: true }).update(1);

@@ -104,7 +104,7 @@ export async function evalLinear(options: LinearEvalOptions): Promise<LinearEval
   const root = dataRoot ?? info.root;
   const train = firstImages(info.load(root, true), options.trainSize ?? 0);
   const test = firstImages(info.load(root, false), options.testSize ?? 0);
-  const bar = new ProgressBar({ total: options.epochs, label: 'linear probe', silent: options.quiet, stream: options.log });
+  const bar = new ProgressBar({ total: options.epochs, label: 'linear probe', unit: 'epoch', silent: options.quiet, stream: options.log });
   const probe = linearProbe(moco.backbone(), train, test, {
     classes: info.classes,
     epochs: options.epochs,

@@ -272,7 +272,7 @@ function runMeanTeacher(folder: RunFolder, config: MeanTeacherConfig, control: R
     const started = Date.now();
     manualSeed(epochSeed(config.seed, epoch));
     const sampler = new TwoStreamBatchSampler(data.unlabeledIndices, data.labeledIndices, config.batchSize, config.labeledBatchSize, { seed: epochSeed(config.seed, epoch) });
-    const bar = new ProgressBar({ total: sampler.length, label: `epoch ${epoch + 1}/${config.epochs}`, stream: log, silent: control.quiet });
+    const bar = new ProgressBar({ total: sampler.length, label: `epoch ${epoch + 1}/${config.epochs}`, unit: 'image', perStep: config.batchSize, stream: log, silent: control.quiet });
     const sums: Sums = { loss: 0, classLoss: 0, consistencyLoss: 0, resLoss: 0 };
     let consistencyWeight = 0;
     let lr = 0;

@@ -297,7 +297,7 @@ function runMoCo(folder: RunFolder, config: MoCoConfig, control: RunControl): Mo
     const started = Date.now();
     const cpuStarted = process.cpuUsage();
     manualSeed(config.seed * 100003 + epoch + 1); // each epoch's draws are the same whether resumed or not
-    const bar = new ProgressBar({ total: stepsPerEpoch, label: `epoch ${epoch + 1}/${config.epochs}`, silent: control.quiet, stream: control.log });
+    const bar = new ProgressBar({ total: stepsPerEpoch, label: `epoch ${epoch + 1}/${config.epochs}`, unit: 'image', perStep: config.batchSize, silent: control.quiet, stream: control.log });
     const trained = trainEpoch(moco, optimizer, trainSet, views, { epoch, config, device, bar });
     step += stepsPerEpoch;
     const knn = knnOf();
