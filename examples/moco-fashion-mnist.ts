@@ -9,7 +9,7 @@ import { evalLinear, LinearEvalResult } from '../src/cli/eval-linear';
 import { configFromFlags, FLAGS, trainMoCo } from '../src/cli/train-moco';
 
 async function experiment(argv: string[]): Promise<void> {
-  const values = parseFlags('moco example', ['--version', '2', ...argv], FLAGS);
+  const values = parseFlags('moco example', ['--moco-version', '2', ...argv], FLAGS);
   const config = configFromFlags(values);
   const device = values.device as string;
   const runDir = path.resolve(values.out === FLAGS.out.default ? 'runs/moco-fashion-mnist' : (values.out as string));

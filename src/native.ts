@@ -1,6 +1,7 @@
 // Loads the addon and types its exports.
 import * as fs from 'fs';
 import * as path from 'path';
+import { packageRoot } from './package-root';
 
 /** A tensor as the addon sees it: a numeric handle, or any object carrying one in `_h`. */
 export type Handle = number;
@@ -52,18 +53,6 @@ export interface NativeAddon {
   [name: string]: unknown;
 }
 
-// The package's root: src/ under ts-jest, dist/src/ once compiled.
-function findPackageRoot(dir: string): string {
-  while (!fs.existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`momentum-torch: no package.json above ${__dirname}`);
-    dir = parent;
-  }
-  return dir;
-}
-
-export const packageRoot = findPackageRoot(__dirname);
-
 interface Prebuild {
   file: string;
   version: string;
@@ -79,7 +68,7 @@ interface BuildRecord {
 const builds: { BINARY: string; readRecord(): BuildRecord | null; listPrebuilds(): Prebuild[] } = require(path.join(packageRoot, 'scripts', 'build-record.js'));
 
 // The binaries to try, with what each was built for: the local build (a checkout, or a source
-// build by `npm rebuild`) alone when there is one, else the prebuilds, newest LibTorch first.
+// build by `npx momentum-torch build`) alone when there is one, else the prebuilds, newest LibTorch first.
 // Nothing is located here: each binary links the LibTorch it was built against.
 function candidates(): { file: string; builtFor: string }[] {
   if (fs.existsSync(builds.BINARY)) {
@@ -88,6 +77,9 @@ function candidates(): { file: string; builtFor: string }[] {
   }
   return builds.listPrebuilds().map((p) => ({ file: p.file, builtFor: `LibTorch ${p.version} (${p.cuda ? 'CUDA' : 'CPU'})` }));
 }
+
+/** How a user builds the addon from source (the loader's errors and the README say it). */
+const BUILD_COMMAND = 'npx momentum-torch build';
 
 // A binary whose LibTorch is missing, or is another version, refuses to load (the dynamic linker,
 // or native/addon.cc's check): the next candidate is tried, and if none loads the error lists why.
@@ -105,12 +97,12 @@ function load(): { addon: NativeAddon; file: string } {
   if (refusals.length === 0) {
     throw new Error(
       `momentum-torch: no binary for ${process.platform}-${process.arch}: no prebuilt one ships for this platform and none was built here. ` +
-        `Build one with 'npm rebuild momentum-torch' (needs LibTorch, a C++ compiler and cmake or node-gyp).`,
+        `Build one with '${BUILD_COMMAND}' (needs LibTorch, a C++ compiler, make and python3 for node-gyp).`,
     );
   }
   throw new Error(
     `momentum-torch: no binary loads against the LibTorch found here. ${refusals.join('; ')}. ` +
-      `Rebuild for your LibTorch with 'npm rebuild momentum-torch', or install the LibTorch a binary was built for.`,
+      `Rebuild for your LibTorch with '${BUILD_COMMAND}', or install the LibTorch a binary was built for.`,
   );
 }
 

@@ -1,15 +1,12 @@
 // Process-wide settings: versions, threads, seeds, CUDA.
-import * as fs from 'fs';
-import * as path from 'path';
-import { native, packageRoot } from './native';
-
-const pkg: { version: string } = JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8'));
+import { native } from './native';
+import { packageVersion } from './package-root';
 
 const built = native.version();
 
 /** The versions this process runs: the package, the LibTorch it was built for, and CUDA (or null). */
 export const version: { momentumTorch: string; libtorch: string; cuda: string | null } = Object.freeze({
-  momentumTorch: pkg.version,
+  momentumTorch: packageVersion,
   libtorch: built.libtorch,
   cuda: built.cuda,
 });

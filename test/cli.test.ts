@@ -1,12 +1,17 @@
-// The momentum-torch command: its table, flags, --json output, the progress bar, the SVG plot.
+// The momentum-torch command: its table, groups, --version, flags, each command's help, --json
+// output, the progress bar, the SVG plot.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Writable } from 'stream';
 import { main } from '../src/cli/main';
 import { parseFlags, flagHelp, FlagSpecs } from '../src/cli/args';
+import { nativeBinary } from '../src/native';
+import { version as torchVersion } from '../src/runtime';
 import { ProgressBar } from '../src/cli/progress';
 import { linePlotSvg } from '../src/cli/plot';
+
+const packageVersion: string = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')).version;
 
 function capture(stream: NodeJS.WriteStream): { text: () => string; restore: () => void } {
   let text = '';
@@ -17,11 +22,11 @@ function capture(stream: NodeJS.WriteStream): { text: () => string; restore: () 
   return { text: () => text, restore: () => spy.mockRestore() };
 }
 
-async function runMain(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+async function runMain(argv: string[], entry = main): Promise<{ code: number; out: string; err: string }> {
   const out = capture(process.stdout);
   const err = capture(process.stderr);
   try {
-    const code = await main(argv);
+    const code = await entry(argv);
     return { code, out: out.text(), err: err.text() };
   } finally {
     out.restore();
@@ -39,10 +44,88 @@ describe('main', () => {
     expect(unknown.err).toMatch(/unknown command 'train gan'/);
   });
 
+  test('--version and -v print the package version and the LibTorch of the binary loaded', async () => {
+    for (const flag of ['--version', '-v']) {
+      const printed = await runMain([flag]);
+      expect([printed.code, printed.err]).toEqual([0, '']);
+      const lines = printed.out.trim().split('\n');
+      expect(lines[0]).toBe(`momentum-torch ${packageVersion}`);
+      expect(lines[1]).toBe(`LibTorch ${torchVersion.libtorch} (${torchVersion.cuda ? `CUDA ${torchVersion.cuda}` : 'CPU'}), binary ${path.relative(path.join(__dirname, '..'), nativeBinary)}`);
+      expect(lines).toHaveLength(2);
+    }
+  });
+
+  test('a group (train) lists its commands under --help, and asks for one otherwise', async () => {
+    const help = await runMain(['train', '--help']);
+    expect([help.code, help.err]).toEqual([0, '']);
+    expect(help.out).toMatch(/^usage: momentum-torch train <command> \[options\]/);
+    expect(help.out).toMatch(/\n  momentum-torch train mean-teacher +Mean Teacher on Fashion-MNIST.*\n  momentum-torch train moco +MoCo v1\/v2\/v3 pretraining/);
+    expect(help.out).not.toMatch(/eval linear|momentum-torch build/);
+    const bare = await runMain(['train']);
+    expect(bare.code).toBe(2);
+    expect(bare.out).toBe('');
+    expect(bare.err).toMatch(/^momentum-torch: 'train' needs a command\n\nusage: momentum-torch train <command>[\s\S]*momentum-torch train moco/);
+    expect((await runMain(['eval', '-h'])).out).toMatch(/commands:\n  momentum-torch eval linear +linear probe/);
+    // A command's words, then a misspelt one: the group's commands are listed.
+    const unknown = await runMain(['train', 'mocco']);
+    expect(unknown.err).toMatch(/^momentum-torch: unknown command 'train mocco'\n\nusage: momentum-torch train <command>/);
+  });
+
+  test("each command's --help ends with two or three examples of that command; numbers show as X, integers as N", async () => {
+    for (const name of ['train mean-teacher', 'train moco', 'eval linear', 'build']) {
+      const help = await runMain([...name.split(' '), '--help']);
+      expect([help.code, help.err]).toEqual([0, '']);
+      expect(help.out).toMatch(new RegExp(`^usage: momentum-torch ${name} `));
+      const examples = help.out.slice(help.out.lastIndexOf('\nexamples:\n') + '\nexamples:\n'.length).trimEnd().split('\n');
+      expect(examples.length).toBeGreaterThanOrEqual(2);
+      expect(examples.length).toBeLessThanOrEqual(3);
+      for (const line of examples) expect(line).toMatch(new RegExp(`^  (\\S+=\\S+ )?momentum-torch ${name}( |$)`));
+    }
+    const moco = (await runMain(['train', 'moco', '--help'])).out;
+    expect(moco).toMatch(/--lr X\s+base learning rate \(default 0\.06\)/);
+    expect(moco).toMatch(/--epochs N\s+epochs over the training images \(default 10\)/);
+    expect(moco).toMatch(/--moco-version N\s+MoCo version: 1, 2 or 3 \(default 2\)/);
+    expect((await runMain(['--help'])).out).toMatch(/\nexamples:\n(  momentum-torch .*\n){2,3}$/);
+  });
+
+  test("MoCo's version is --moco-version; --version there is an error that names the new flag", async () => {
+    for (const old of [['--version', '2'], ['--version=3']]) {
+      const run = await runMain(['train', 'moco', ...old, '--out', path.join(os.tmpdir(), 'never')]);
+      expect([run.code, run.out, run.err]).toEqual([1, '', 'momentum-torch: train moco: --version is now --moco-version\n']);
+    }
+  });
+
+  test('the commands load only when run: build and --help need no binary, --version says why none loads', async () => {
+    await jest.isolateModulesAsync(async () => {
+      jest.doMock('../src/native', () => {
+        throw new Error('momentum-torch: no binary loads against the LibTorch found here (a test)');
+      });
+      const isolated: typeof import('../src/cli/main') = await import('../src/cli/main');
+      const run = (argv: string[]) => runMain(argv, isolated.main);
+      expect((await run(['--help'])).code).toBe(0);
+      expect((await run(['build', '--help'])).out).toMatch(/^usage: momentum-torch build \[options\]\n\n  --cmake +build with cmake-js/);
+      const version = await run(['--version']);
+      expect([version.code, version.out]).toEqual([1, `momentum-torch ${packageVersion}\n`]);
+      expect(version.err).toBe('momentum-torch: no binary loads against the LibTorch found here (a test)\n');
+      const train = await run(['train', 'moco', '--help']);
+      expect([train.code, train.err]).toEqual([1, 'momentum-torch: no binary loads against the LibTorch found here (a test)\n']);
+    });
+  });
+
+  test('no command imports another: what they share lives in modules that are not commands', () => {
+    const cli = path.join(__dirname, '..', 'src', 'cli');
+    const commandFiles = [...fs.readFileSync(path.join(cli, 'main.ts'), 'utf8').matchAll(/import\('\.\/([\w-]+)'\)/g)].map((m) => m[1]);
+    expect(commandFiles.sort()).toEqual(['build', 'eval-linear', 'train-mean-teacher', 'train-moco']);
+    for (const file of commandFiles) {
+      const imported = [...fs.readFileSync(path.join(cli, `${file}.ts`), 'utf8').matchAll(/from '\.\/([\w-]+)'/g)].map((m) => m[1]);
+      expect({ file, imports: imported.filter((name) => commandFiles.includes(name) || name === 'main') }).toEqual({ file, imports: [] });
+    }
+  });
+
   test("a subcommand's --help lists its flags; bad flags are errors naming the problem", async () => {
     const help = await runMain(['train', 'mean-teacher', '--help']);
     expect(help.code).toBe(0);
-    expect(help.out).toMatch(/--consistency N\s+consistency weight; 0 = supervised-only baseline \(default 10\)/);
+    expect(help.out).toMatch(/--consistency X\s+consistency weight; 0 = supervised-only baseline \(default 10\)/);
     const bad = await runMain(['train', 'mean-teacher', '--labels', 'many']);
     expect([bad.code, bad.err]).toEqual([1, "momentum-torch: train mean-teacher: --labels takes a number, got 'many'\n"]);
     const unknown = await runMain(['train', 'mean-teacher', '--lables', '10']);

@@ -90,9 +90,9 @@ describe('train moco / eval linear', () => {
   });
 
   test('v1 and v3 train too: v3 raises the momentum along its cosine schedule every step', async () => {
-    const v1 = await run(trainMoCoCommand, [...TINY, '--version', '1', '--epochs', '1', '--out', path.join(tmp, 'v1')]);
+    const v1 = await run(trainMoCoCommand, [...TINY, '--moco-version', '1', '--epochs', '1', '--out', path.join(tmp, 'v1')]);
     expect(v1.method).toBe('moco-v1');
-    const v3 = await run(trainMoCoCommand, [...SMALL, '--version', '3', '--mlp-dim', '32', '--epochs', '2', '--out', path.join(tmp, 'v3')]);
+    const v3 = await run(trainMoCoCommand, [...SMALL, '--moco-version', '3', '--mlp-dim', '32', '--epochs', '2', '--out', path.join(tmp, 'v3')]);
     expect(v3.method).toBe('moco-v3');
     const metrics = lines(path.join(tmp, 'v3', 'metrics.jsonl'));
     for (const m of metrics.slice(1)) expect(Number.isFinite(m.loss)).toBe(true);
@@ -105,7 +105,7 @@ describe('train moco / eval linear', () => {
   });
 
   test('bad flags are clear errors', async () => {
-    await expect(trainMoCoCommand.run(['--version', '4'])).rejects.toThrow(/--version must be 1, 2 or 3/);
+    await expect(trainMoCoCommand.run(['--moco-version', '4'])).rejects.toThrow(/--moco-version must be 1, 2 or 3/);
     await expect(trainMoCoCommand.run(['--batch-size', '60', '--bn-splits', '8'])).rejects.toThrow(/must divide into --bn-splits 8 groups/);
     await expect(trainMoCoCommand.run(['--queue-size', 'many'])).rejects.toThrow(/--queue-size takes a number/);
   });

@@ -34,8 +34,15 @@ function convert(command: string, flag: string, spec: FlagSpec, raw: string | bo
   return value;
 }
 
-/** Parses `argv` against `specs`; keys of the result are camelCase, defaults filled in. */
-export function parseFlags(command: string, argv: string[], specs: FlagSpecs): FlagValues {
+/**
+ * Parses `argv` against `specs`; keys of the result are camelCase, defaults filled in. A flag of
+ * `renamed` (old name -> new name) is an error that gives its new name.
+ */
+export function parseFlags(command: string, argv: string[], specs: FlagSpecs, renamed: Record<string, string> = {}): FlagValues {
+  for (const arg of argv) {
+    const old = /^--([^=]+)/.exec(arg)?.[1];
+    if (old !== undefined && Object.hasOwn(renamed, old)) throw new Error(`${command}: --${old} is now --${renamed[old]}`);
+  }
   const options = Object.fromEntries(Object.entries(specs).map(([flag, spec]) => [flag, { type: spec.type === 'boolean' ? 'boolean' : 'string' } as const]));
   let parsed: Record<string, string | boolean | undefined>;
   try {
@@ -52,11 +59,14 @@ export function parseFlags(command: string, argv: string[], specs: FlagSpecs): F
   return values;
 }
 
+// What a flag's value is shown as in help: N for integers, X for any number.
+const PLACEHOLDERS: Record<Exclude<FlagType, 'boolean'>, string> = { string: 'VALUE', number: 'X', integer: 'N' };
+
 /** The help text of a subcommand's flags. */
 export function flagHelp(specs: FlagSpecs): string {
   return Object.entries(specs)
     .map(([flag, spec]) => {
-      const value = spec.type === 'boolean' ? '' : ` ${spec.choices ? spec.choices.join('|') : spec.type === 'string' ? 'VALUE' : 'N'}`;
+      const value = spec.type === 'boolean' ? '' : ` ${spec.choices ? spec.choices.join('|') : PLACEHOLDERS[spec.type]}`;
       const fallback = spec.default === undefined || spec.type === 'boolean' ? '' : ` (default ${spec.default})`;
       return `  --${flag}${value}`.padEnd(34) + `${spec.help}${fallback}`;
     })

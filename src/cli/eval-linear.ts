@@ -8,25 +8,25 @@ import { manualSeed } from '../runtime';
 import { linearProbe } from '../ssl/evaluate';
 import type { Tensor } from '../tensor';
 import type { FlagSpecs } from './args';
+import { buildMoCo, DATASETS, DatasetName, ENCODER_FLAGS, EncoderConfig, inputPreparation, runConfigOf } from './moco-encoder';
 import { ProgressBar } from './progress';
-import { firstImages, jsonCommand, pickFlags } from './run-command';
+import { DEVICE_FLAG, firstImages, jsonCommand, pickFlags } from './run-command';
 import type { Json } from './run-folder';
-import { buildMoCo, DATASETS, DatasetName, EncoderConfig, FLAGS as TRAIN_FLAGS, inputPreparation, runConfigOf } from './train-moco';
 
 export const FLAGS: FlagSpecs = {
   checkpoint: { type: 'string', help: "a run folder of 'train moco' (or its checkpoint.pt)" },
   'random-init': { type: 'boolean', help: 'probe the randomly initialised encoder instead (the baseline)' },
-  dataset: { ...TRAIN_FLAGS.dataset, help: 'with --random-init: the dataset' },
-  'data-root': TRAIN_FLAGS['data-root'],
-  arch: { ...TRAIN_FLAGS.arch, help: 'with --random-init: the encoder' },
-  width: { ...TRAIN_FLAGS.width, help: "with --random-init: the small CNN's width" },
+  dataset: { ...ENCODER_FLAGS.dataset, help: 'with --random-init: the dataset' },
+  'data-root': ENCODER_FLAGS['data-root'],
+  arch: { ...ENCODER_FLAGS.arch, help: 'with --random-init: the encoder' },
+  width: { ...ENCODER_FLAGS.width, help: "with --random-init: the small CNN's width" },
   epochs: { type: 'integer', help: 'epochs of training the linear classifier', default: 30, min: 1 },
   lr: { type: 'number', help: 'SGD learning rate (cosine-annealed per step)', default: 0.1, min: 0 },
   'batch-size': { type: 'integer', help: 'minibatch size of the classifier training', default: 256, min: 1 },
   'train-size': { type: 'integer', help: 'use the first N training images only; 0 = all', default: 0, min: 0 },
   'test-size': { type: 'integer', help: 'use the first N test images only; 0 = all', default: 0, min: 0 },
   seed: { type: 'integer', help: 'seed of the random encoder, the classifier and the order', default: 0, min: 0 },
-  device: TRAIN_FLAGS.device,
+  device: DEVICE_FLAG,
   out: { type: 'string', help: 'folder for result.json (default: <run folder>/linear, or runs/linear-random-init)' },
   json: { type: 'boolean', help: 'print result.json to stdout instead of the progress' },
 };
@@ -135,9 +135,13 @@ export async function evalLinear(options: LinearEvalOptions): Promise<LinearEval
 
 export const evalLinearCommand = jsonCommand<LinearEvalResult>({
   name: 'eval linear',
-  summary: 'linear probe of a frozen MoCo backbone (or of a random one)',
   usage: '--checkpoint RUN_FOLDER | --random-init [options]',
   flags: FLAGS,
+  examples: [
+    'momentum-torch eval linear --checkpoint runs/moco',
+    'momentum-torch eval linear --random-init --dataset fashion-mnist',
+    'momentum-torch eval linear --checkpoint runs/moco/checkpoint.pt --epochs 10 --json',
+  ],
   run: (values) =>
     evalLinear({
       ...pickFlags<LinearEvalOptions>(values, ['checkpoint', 'dataRoot', 'epochs', 'lr', 'batchSize', 'trainSize', 'testSize', 'seed', 'device', 'out']),

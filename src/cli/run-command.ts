@@ -3,8 +3,8 @@
 // and the command shell (--help, then result.json under --json or a closing line).
 import type { SGD } from '../optim';
 import type { Tensor } from '../tensor';
-import { FlagSpecs, FlagValues, flagHelp, parseFlags } from './args';
-import type { Command } from './main';
+import { FlagSpec, FlagSpecs, FlagValues, parseFlags } from './args';
+import { Command, CommandHelp, helpText } from './command';
 import type { EpochMetrics } from './run-folder';
 
 /** How a run is carried out (may differ between a run and its resumption). */
@@ -19,10 +19,12 @@ export interface RunControl {
   log?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 }
 
+export const DEVICE_FLAG: FlagSpec = { type: 'string', help: 'cpu, cuda or cuda:N', default: 'cpu' };
+
 /** The flags a training command ends with (`extra` goes before --json). */
 export function runFlags(defaultOut: string, extra: FlagSpecs = {}): FlagSpecs {
   return {
-    device: { type: 'string', help: 'cpu, cuda or cuda:N', default: 'cpu' },
+    device: DEVICE_FLAG,
     out: { type: 'string', help: 'the run folder', default: defaultOut },
     resume: { type: 'boolean', help: 'continue the run in --out from its checkpoint' },
     'stop-after': { type: 'integer', help: 'stop after this many epochs (continue with --resume); 0 = none', default: 0, min: 0 },
@@ -65,13 +67,9 @@ export function accuracyCurve(metrics: EpochMetrics[], key: string): [number, nu
   return metrics.map((m) => [m.epoch, (m.testAccuracy as Record<string, number>)[key]]);
 }
 
-export interface JsonCommandSpec<R> {
-  /** The subcommand's words, as `main` lists them. */
-  name: string;
-  summary: string;
-  /** What the usage line shows after the words (default `[options]`). */
-  usage?: string;
-  flags: FlagSpecs;
+export interface JsonCommandSpec<R> extends CommandHelp {
+  /** Flags that were renamed (old name -> new name): each is an error that names the new one. */
+  renamed?: Record<string, string>;
   /** Runs with the parsed flags (quietly under --json); resolves to what --json prints. */
   run(values: FlagValues): Promise<R>;
   /** The line printed at the end without --json. */
@@ -83,11 +81,10 @@ export interface JsonCommandSpec<R> {
 /** A command that prints its --help, runs, then prints its result as JSON (--json) or a closing line. */
 export function jsonCommand<R>(spec: JsonCommandSpec<R>): Command {
   return {
-    summary: spec.summary,
     async run(argv: string[]): Promise<number> {
-      const values = parseFlags(spec.name, argv, spec.flags);
+      const values = parseFlags(spec.name, argv, spec.flags, spec.renamed);
       if (values.help) {
-        process.stdout.write(`usage: momentum-torch ${spec.name} ${spec.usage ?? '[options]'}\n\n${flagHelp(spec.flags)}\n`);
+        process.stdout.write(helpText(spec));
         return 0;
       }
       const result = await spec.run(values);

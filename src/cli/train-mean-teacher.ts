@@ -380,8 +380,12 @@ export function configFromFlags(values: Record<string, unknown>): MeanTeacherCon
 
 export const trainMeanTeacherCommand = jsonCommand<MeanTeacherResult>({
   name: 'train mean-teacher',
-  summary: 'Mean Teacher on Fashion-MNIST with few labels (--consistency 0: the baseline)',
   flags: FLAGS,
+  examples: [
+    'momentum-torch train mean-teacher --labels 100 --seed 2 --consistency 0 --out runs/base',
+    'momentum-torch train mean-teacher --labels 100 --seed 2 --out runs/mt --baseline runs/base',
+    'momentum-torch train mean-teacher --labels 100 --seed 2 --out runs/mt --baseline runs/base --resume',
+  ],
   run: (values) => trainMeanTeacher(configFromFlags(values), { ...runControl(values), baseline: values.baseline as string | undefined }),
   report: (result) =>
     `${result.method}: test accuracy student ${result.testAccuracy.student.toFixed(2)}%, teacher ${result.testAccuracy.teacher.toFixed(2)}% after ${result.epochs} epochs (${result.steps} steps, ${result.seconds}s); run folder ${result.runFolder}`,

@@ -3,17 +3,11 @@
 // SGD, the learning rate adjusted per epoch (v1: steps at 60% and 80% of the epochs; v2: cosine)
 // or per step with warm-up (v3), for v3 the momentum raised along a cosine every step. Each epoch
 // ends with the kNN monitor on the frozen backbone, a checkpoint (queue included) and the plots.
-import * as fs from 'fs';
 import * as path from 'path';
-import { CIFAR10, FashionMNIST } from '../data';
-import { FASHION_MNIST_ROOT } from '../data/datasets';
 import type { ImageDataset } from '../data';
 import * as transforms from '../data/transforms';
 import { rand, where } from '../factories';
 import type { Transform } from '../data/transforms';
-import { resnet18, SmallCnn } from '../models';
-import { Module, Sequential } from '../nn';
-import type { Linear } from '../nn';
 import { SGD } from '../optim';
 import { manualSeed } from '../runtime';
 import { tidy } from '../scope';
@@ -21,106 +15,13 @@ import { knnMonitor } from '../ssl/evaluate';
 import { cosineMomentum, MoCo, MoCoVersion } from '../ssl/moco';
 import { Tensor, tensorOp } from '../tensor';
 import type { FlagSpecs, FlagValues } from './args';
+import { buildMoCo, DATASETS, DatasetName, ENCODER_FLAGS, EncoderConfig, inputPreparation } from './moco-encoder';
 import { writeLinePlot } from './plot';
 import { formatFields, ProgressBar } from './progress';
 import { accuracyCurve, firstImages, jsonCommand, pickFlags, RunControl, runControl, runFlags, setLr } from './run-command';
 import { EpochMetrics, inRunFolder, Json, RunFolder } from './run-folder';
 
 export type { RunControl } from './run-command';
-
-// ---- datasets and encoders ----------------------------------------------------------------------
-
-export type DatasetName = 'fashion-mnist' | 'cifar10';
-
-interface DatasetInfo {
-  classes: number;
-  channels: number;
-  size: number;
-  mean: number[];
-  std: number[];
-  root?: string;
-  load(root: string | undefined, train: boolean): ImageDataset;
-}
-
-export const DATASETS: Record<DatasetName, DatasetInfo> = {
-  'fashion-mnist': {
-    classes: 10,
-    channels: 1,
-    size: 28,
-    mean: [0.286],
-    std: [0.353],
-    root: FASHION_MNIST_ROOT,
-    load: (root, train) => new FashionMNIST({ root, train }),
-  },
-  cifar10: {
-    classes: 10,
-    channels: 3,
-    size: 32,
-    mean: [0.4914, 0.4822, 0.4465],
-    std: [0.247, 0.2435, 0.2616],
-    load: (root, train) => new CIFAR10({ root, train }),
-  },
-};
-
-/** The model's input: uint8 pixels -> floats in [0, 1] -> normalised with the dataset's statistics. */
-export function inputPreparation(dataset: DatasetName): Transform {
-  const normalize = transforms.normalize(DATASETS[dataset]);
-  return (pixels) => tidy(() => normalize(pixels.float().div(255)));
-}
-
-/**
- * The small CNN's convolutional stages with its classifier under torchvision's name `fc`, which
- * MoCo builds its heads on.
- */
-export class SmallCnnEncoder extends Module {
-  features: Sequential;
-  fc: Linear;
-
-  constructor(options: { channels: number; width: number; numClasses: number }) {
-    super();
-    const cnn = new SmallCnn(options);
-    this.features = cnn.features;
-    this.fc = cnn.fc1;
-  }
-
-  forward(x: Tensor): Tensor {
-    return this.fc.call(this.features.call(x).flatten(1));
-  }
-}
-
-export interface EncoderConfig {
-  version: MoCoVersion;
-  dataset: DatasetName;
-  arch: 'small-cnn' | 'resnet18';
-  width: number;
-  dim: number;
-  mlpDim: number;
-  queueSize: number;
-  momentum: number;
-  temperature: number;
-  bnSplits: number;
-  shuffleBn: boolean;
-}
-
-/** The encoder (`fc` outputs `dim`) wrapped in MoCo as the config says. */
-export function buildMoCo(config: EncoderConfig, device: string): MoCo {
-  const channels = DATASETS[config.dataset].channels;
-  const encoder =
-    config.arch === 'resnet18'
-      ? resnet18({ numClasses: config.dim, cifarStem: true, inChannels: channels })
-      : new SmallCnnEncoder({ channels, width: config.width, numClasses: config.dim });
-  return new MoCo({
-    encoder: encoder.to(device),
-    version: config.version,
-    dim: config.dim,
-    queueSize: config.queueSize,
-    momentum: config.momentum,
-    temperature: config.temperature,
-    bnSplits: config.bnSplits,
-    shuffleBN: config.version === 3 ? false : config.shuffleBn,
-    mlpDim: config.mlpDim,
-  });
-}
 
 // ---- augmentations -------------------------------------------------------------------------------
 
@@ -418,11 +319,8 @@ const VERSION_DEFAULTS: Record<MoCoVersion, { temperature: number; schedule: 'co
 };
 
 export const FLAGS: FlagSpecs = {
-  version: { type: 'integer', help: 'MoCo version: 1, 2 or 3', default: 2, min: 1 },
-  dataset: { type: 'string', help: 'the dataset (its training images, without labels)', default: 'fashion-mnist', choices: ['fashion-mnist', 'cifar10'] },
-  'data-root': { type: 'string', help: 'folder of the dataset files (default: Debian\'s Fashion-MNIST; CIFAR-10 needs it)' },
-  arch: { type: 'string', help: 'the encoder', default: 'small-cnn', choices: ['small-cnn', 'resnet18'] },
-  width: { type: 'integer', help: 'channels of the small CNN\'s first stage', default: 16, min: 1 },
+  'moco-version': { type: 'integer', help: 'MoCo version: 1, 2 or 3', default: 2, min: 1 },
+  ...ENCODER_FLAGS,
   dim: { type: 'integer', help: 'feature dimension (the encoder\'s fc output)', default: 128, min: 1 },
   'mlp-dim': { type: 'integer', help: 'v3: hidden width of the projector and predictor', default: 512, min: 1 },
   epochs: { type: 'integer', help: 'epochs over the training images', default: 10, min: 1 },
@@ -457,13 +355,14 @@ const CONFIG_KEYS: (keyof MoCoConfig & string)[] = [
 
 /** The run's config from parsed flags, with the version's defaults filled in. */
 export function configFromFlags(values: FlagValues): MoCoConfig {
-  const version = values.version as number;
-  if (version !== 1 && version !== 2 && version !== 3) throw new Error(`train moco: --version must be 1, 2 or 3, got ${version}`);
+  const version = values.mocoVersion as number;
+  if (version !== 1 && version !== 2 && version !== 3) throw new Error(`train moco: --moco-version must be 1, 2 or 3, got ${version}`);
   const defaults = VERSION_DEFAULTS[version];
   // The flags as given; then the values that default by version or follow from another flag
   // (a key set again keeps its place in the order).
   const config: MoCoConfig = {
     ...pickFlags<MoCoConfig>(values, CONFIG_KEYS),
+    version,
     dataRoot: (values.dataRoot as string | undefined) ?? null,
     temperature: (values.temperature as number | undefined) ?? defaults.temperature,
     schedule: (values.schedule as 'cosine' | 'step' | undefined) ?? defaults.schedule,
@@ -479,19 +378,15 @@ export function configFromFlags(values: FlagValues): MoCoConfig {
 
 export const trainMoCoCommand = jsonCommand<MoCoResult>({
   name: 'train moco',
-  summary: 'MoCo v1/v2/v3 pretraining without labels, with a kNN monitor',
   flags: FLAGS,
+  // `--version` is the package's (momentum-torch --version).
+  renamed: { version: 'moco-version' },
+  examples: [
+    'momentum-torch train moco --epochs 14 --lr 0.12 --out runs/moco',
+    'momentum-torch train moco --epochs 14 --lr 0.12 --out runs/moco --resume',
+    'momentum-torch train moco --moco-version 3 --arch resnet18 --dataset cifar10 --data-root DIR --device cuda',
+  ],
   run: (values) => trainMoCo(configFromFlags(values), runControl(values)),
   report: (result) =>
     `kNN test accuracy ${result.testAccuracy.knn.toFixed(2)}% after ${result.epochs} epochs; run folder ${path.relative(process.cwd(), result.runFolder) || '.'}`,
 });
-
-/** The config.json of the run a checkpoint path (a run folder or a file in one) belongs to. */
-export function runConfigOf(checkpoint: string): { config: MoCoConfig; checkpointFile: string } {
-  const isFolder = fs.existsSync(checkpoint) && fs.statSync(checkpoint).isDirectory();
-  const checkpointFile = isFolder ? path.join(checkpoint, 'checkpoint.pt') : checkpoint;
-  const configFile = path.join(path.dirname(checkpointFile), 'config.json');
-  if (!fs.existsSync(checkpointFile)) throw new Error(`no checkpoint at ${checkpointFile}`);
-  if (!fs.existsSync(configFile)) throw new Error(`no config.json beside ${checkpointFile}: pass a run folder written by 'train moco'`);
-  return { config: JSON.parse(fs.readFileSync(configFile, 'utf8')) as MoCoConfig, checkpointFile };
-}
