@@ -40,6 +40,7 @@ export interface NativeAddon {
   setGradEnabled(flag: boolean): boolean;
   isGradEnabled(): boolean;
   emaAverage(targets: HandleLike[], sources: HandleLike[], decay: number): void;
+  storagePlacement(h: HandleLike): { key: string; offset: number; numel: number; strides: number[] };
   add(a: Handle, b: Handle): Handle;
   sub(a: Handle, b: Handle): Handle;
   mul(a: Handle, b: Handle): Handle;
