@@ -204,7 +204,9 @@ describe.each(COMMANDS)('$name killed and resumed', ({ args, keys, extraLines, s
   });
 
   // Two kills at random times, four at a random one of the folder's changes (most of a run's time
-  // is start-up and evaluation, its writes come in a few milliseconds).
+  // is start-up and evaluation, its writes come in a few milliseconds). Twelve runs of the command:
+  // against a CUDA LibTorch each start loads its CUDA libraries, on two loaded cores minutes in all.
+  const TWELVE_RUNS_MS = 600_000;
   test('killed at 6 random moments, then --resume: the result, metrics and weights of the uninterrupted run', async () => {
     const next = random(seed);
     for (let trial = 0; trial < 6; trial++) {
@@ -217,7 +219,7 @@ describe.each(COMMANDS)('$name killed and resumed', ({ args, keys, extraLines, s
       await resume(args, out, checkLeftovers(out, keep));
       expect(finalState(out)).toEqual(uninterrupted);
     }
-  });
+  }, TWELVE_RUNS_MS);
 
   test('killed while writing its second checkpoint: resumed from the first, with a warning, to the uninterrupted result', async () => {
     const out = path.join(dir, 'in-write');
