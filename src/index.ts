@@ -21,3 +21,6 @@ export * as ssl from './ssl';
 export * as jit from './jit';
 export * as safetensors from './safetensors';
 export { save, load } from './serialization';
+// Error kinds to catch by (`e instanceof torch.DisposedTensorError`), also as `torch.errors.*`.
+export * as errors from './errors';
+export { TorchError, ArgumentError, ArgumentValueError, DisposedTensorError, FileFormatError } from './errors';
