@@ -5,6 +5,8 @@ import { callOp } from './ops';
 import { Tensor, TypedArray, NestedArray, TensorLike, ValuesIndices, tensorOp } from './tensor';
 import { DTYPES } from './types';
 import type { Dtype, TensorOptions } from './types';
+import { checkArray, checkBool, checkInt, checkIsTensor, checkOptions, checkTensor, describe, fail } from './check';
+import { ArgumentError } from './errors';
 
 const DTYPE_OF_ARRAY: [new (n: number) => TypedArray, Dtype][] = [
   [Float32Array, 'float32'],
@@ -26,7 +28,7 @@ function storageFor(dtype: Dtype): [new (n: number) => TypedArray, Dtype] {
       return [Uint8Array, 'bool'];
     default: {
       const found = DTYPE_OF_ARRAY.find(([, d]) => d === dtype);
-      if (!found) throw new TypeError(`unknown dtype '${dtype}': expected one of ${DTYPES.join(', ')}`);
+      if (!found) throw new TypeError(`unknown dtype '${typeof dtype === 'string' ? dtype : describe(dtype)}': expected one of ${DTYPES.join(', ')}`);
       return [found[0], dtype];
     }
   }
@@ -69,9 +71,11 @@ function inferDtype(values: (number | boolean)[]): Dtype {
  * copied: the TypedArray stays the caller's and later writes to it do not reach the tensor.
  */
 export function tensor(data: NestedArray | TypedArray, options: TensorOptions & { shape?: number[] } = {}): Tensor {
+  checkTensorOptions('tensor', options);
   if (ArrayBuffer.isView(data)) {
     const found = DTYPE_OF_ARRAY.find(([ctor]) => data instanceof ctor);
-    if (!found) throw new TypeError('tensor: unsupported TypedArray type');
+    if (!found) throw new TypeError(`tensor: unsupported TypedArray type ${data.constructor.name}: expected one of ${DTYPE_OF_ARRAY.map(([ctor]) => ctor.name).join(', ')}`);
+    if (options.shape !== undefined) checkArray('tensor', 'shape', options.shape, (n, name) => checkInt('tensor', name, n, 0), 'an array of sizes');
     const dtype = options.dtype ?? found[1];
     const shape = options.shape ?? [data.length];
     const [Storage, stored] = storageFor(dtype);
@@ -107,12 +111,24 @@ function factoryOptions(options: TensorOptions): object {
   return { dtype: options.dtype, device: options.device };
 }
 
+// The options' types (their values, an unknown dtype or device, are the addon's to judge, by name).
+function checkTensorOptions(where: string, options: TensorOptions): void {
+  checkOptions(where, options);
+  const { dtype, device, requiresGrad } = options;
+  if (dtype !== undefined && !(DTYPES as readonly unknown[]).includes(dtype)) {
+    throw new ArgumentError(`unknown dtype '${typeof dtype === 'string' ? dtype : describe(dtype)}': expected one of ${DTYPES.join(', ')}`);
+  }
+  if (device !== undefined && typeof device !== 'string') fail(where, 'device', "'cpu', 'cuda' or 'cuda:N'", device);
+  if (requiresGrad !== undefined) checkBool(where, 'requiresGrad', requiresGrad);
+}
+
 function finish(t: Tensor, options: TensorOptions): Tensor {
   if (options.requiresGrad) t.requiresGrad = true;
   return t;
 }
 
 function sized(op: string, size: Size, options: TensorOptions): Tensor {
+  checkTensorOptions(op, options);
   return finish(callOp(op, [size], factoryOptions(options)), options);
 }
 
@@ -129,34 +145,44 @@ export const rand = (size: Size, options: TensorOptions = {}) => sized('rand', s
 
 /** A tensor filled with `value`; the dtype follows the value (int64 for integers), as in PyTorch. */
 export function full(size: Size, value: number | boolean, options: TensorOptions = {}): Tensor {
+  checkTensorOptions('full', options);
   return finish(callOp('full', [size, value], factoryOptions(options)), options);
 }
 
 /** Integers drawn uniformly from [low, high): `randint(high, size)` or `randint(low, high, size)`. */
 export function randint(low: number, high: number | Size, size?: Size | TensorOptions, options: TensorOptions = {}): Tensor {
   if (Array.isArray(high)) return randint(0, low, high, (size as TensorOptions) ?? {});
+  checkTensorOptions('randint', options);
   return finish(callOp('randint', [low, high, size as Size], factoryOptions(options)), options);
 }
 
 /** `arange(end)`, `arange(start, end, step?)`; integers give int64, as in PyTorch. */
 export function arange(start: number, end?: number | TensorOptions, step?: number | TensorOptions, options: TensorOptions = {}): Tensor {
-  if (typeof end !== 'number') return arange(0, start, 1, (end as TensorOptions) ?? {});
+  if (typeof end !== 'number') {
+    if (step !== undefined) fail('arange', ['step', 3], 'left out after the options', step);
+    return arange(0, start, 1, (end as TensorOptions) ?? {});
+  }
   if (typeof step !== 'number') return arange(start, end, 1, (step as TensorOptions) ?? {});
+  checkTensorOptions('arange', options);
   return finish(callOp('arange', [start, end, step], factoryOptions(options)), options);
 }
 
 /** `steps` evenly spaced values from `start` to `end` inclusive. */
 export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
+  checkTensorOptions('linspace', options);
   return finish(callOp('linspace', [start, end, steps], factoryOptions(options)), options);
 }
 
 /** The `n` x `m` (default square) identity matrix. */
 export function eye(n: number, m?: number | TensorOptions, options: TensorOptions = {}): Tensor {
   if (typeof m !== 'number') return eye(n, n, (m as TensorOptions) ?? {});
+  checkTensorOptions('eye', options);
   return finish(callOp('eye', [n, m], factoryOptions(options)), options);
 }
 
 function like(op: string, t: Tensor, options: TensorOptions): Tensor {
+  checkTensor(op, ['input', 1], t);
+  checkTensorOptions(op, options);
   return finish(callOp(op, [t], factoryOptions(options)), options);
 }
 
@@ -171,12 +197,17 @@ export const randnLike = (t: Tensor, options: TensorOptions = {}) => like('randn
 
 /** Joins tensors along an existing dim: `cat([a, b], 0)`. */
 export function cat(tensors: Tensor[], dim: number | { dim?: number } = 0): Tensor {
-  return tensorOp('cat', [tensors, typeof dim === 'number' ? dim : (dim.dim ?? 0)]);
+  return tensorOp('cat', [tensors, dimArgument('cat', dim)]);
+}
+
+// `cat(ts, 1)` or `cat(ts, { dim: 1 })`.
+function dimArgument(where: string, dim: number | { dim?: number }): number {
+  return typeof dim === 'number' ? dim : checkInt(where, 'dim', checkOptions(where, dim, ['dim', 2]).dim ?? 0);
 }
 
 /** Joins same-shaped tensors along a new dim: `stack([a, b], 1)`. */
 export function stack(tensors: Tensor[], dim: number | { dim?: number } = 0): Tensor {
-  return tensorOp('stack', [tensors, typeof dim === 'number' ? dim : (dim.dim ?? 0)]);
+  return tensorOp('stack', [tensors, dimArgument('stack', dim)]);
 }
 
 /** Einstein summation: `einsum('nc,ck->nk', q, queue)` or `einsum('ij->ji', [a])`. */
@@ -187,6 +218,7 @@ export function einsum(equation: string, ...operands: (Tensor | Tensor[])[]): Te
 
 /** Elements of `x` where `condition` holds, else of `y`; either may be a number. */
 export function where(condition: Tensor, x: TensorLike, y: TensorLike): Tensor {
+  checkIsTensor('where', ['condition', 1], condition);
   return tensorOp('where', [condition, x, y]);
 }
 
@@ -198,8 +230,11 @@ type MethodName = {
 type ArgsOf<K extends MethodName> = Tensor[K] extends (...args: infer A) => unknown ? A : never;
 type ResultOf<K extends MethodName> = Tensor[K] extends (...args: never[]) => infer R ? R : never;
 
+// The Tensor a `torch.NAME(t, ...)` form calls its method on (a disposed one is the method's to name).
+const tensorInput = (name: string, t: unknown): Tensor => checkIsTensor(name, ['input', 1], t);
+
 function functionOf<K extends MethodName>(name: K): (t: Tensor, ...args: ArgsOf<K>) => ResultOf<K> {
-  return (t, ...args) => (t[name] as (...a: unknown[]) => ResultOf<K>)(...args);
+  return (t, ...args) => (tensorInput(String(name), t)[name] as (...a: unknown[]) => ResultOf<K>)(...args);
 }
 
 export const add = functionOf('add');
@@ -261,7 +296,7 @@ export function max(t: Tensor): Tensor;
 export function max(t: Tensor, other: Tensor): Tensor;
 export function max(t: Tensor, dim: number | { dim: number; keepdim?: boolean }, options?: { keepdim?: boolean }): ValuesIndices;
 export function max(t: Tensor, ...args: unknown[]): Tensor | ValuesIndices {
-  return (t.max as (...a: unknown[]) => Tensor | ValuesIndices)(...args);
+  return (tensorInput('max', t).max as (...a: unknown[]) => Tensor | ValuesIndices)(...args);
 }
 
 /** `torch.min(t)`, `torch.min(t, dim)` -> `{ values, indices }`, `torch.min(a, b)` elementwise. */
@@ -269,5 +304,5 @@ export function min(t: Tensor): Tensor;
 export function min(t: Tensor, other: Tensor): Tensor;
 export function min(t: Tensor, dim: number | { dim: number; keepdim?: boolean }, options?: { keepdim?: boolean }): ValuesIndices;
 export function min(t: Tensor, ...args: unknown[]): Tensor | ValuesIndices {
-  return (t.min as (...a: unknown[]) => Tensor | ValuesIndices)(...args);
+  return (tensorInput('min', t).min as (...a: unknown[]) => Tensor | ValuesIndices)(...args);
 }

@@ -1,5 +1,6 @@
 // torch.nn.functional (imported as F): the stateless layers and losses, each the ATen operator
 // PyTorch's own functional calls, with its argument conventions and defaults.
+import { checkBool, checkChoice, checkInt, checkIsTensor, checkNumber, checkOptions, checkTensor } from './check';
 import { Tensor, tensorOp, tensorsOp } from './tensor';
 import type { Dtype } from './types';
 
@@ -7,10 +8,9 @@ export type Reduction = 'none' | 'mean' | 'sum';
 type Pair = number | [number, number];
 
 // ATen's losses take the reduction as an enum.
-function reductionEnum(reduction: Reduction = 'mean'): number {
-  const value = { none: 0, mean: 1, sum: 2 }[reduction];
-  if (value === undefined) throw new TypeError(`reduction must be 'none', 'mean' or 'sum', got '${reduction}'`);
-  return value;
+const REDUCTIONS = ['none', 'mean', 'sum'] as const;
+function reductionEnum(reduction: Reduction = 'mean', where = 'loss'): number {
+  return REDUCTIONS.indexOf(checkChoice(where, 'reduction', reduction, REDUCTIONS));
 }
 
 /** `x @ weight.T + bias`. */
@@ -51,7 +51,7 @@ export function batchNorm(
   options: BatchNormOptions = {},
 ): Tensor {
   const { training = false, momentum = 0.1, eps = 1e-5 } = options;
-  if (training) checkBatchSize(input);
+  if (checkBool('batchNorm', 'training', training)) checkBatchSize(checkTensor('batchNorm', ['input', 1], input));
   return tensorOp('batch_norm', [input, weight ?? null, bias ?? null, runningMean, runningVar, training, momentum, eps, true]);
 }
 
@@ -107,19 +107,19 @@ export function adaptiveAvgPool2d(input: Tensor, outputSize: Pair): Tensor {
  * (default true, as in PyTorch's functional form): `dropout(x, { p: 0.2, training: this.training })`.
  */
 export function dropout(input: Tensor, options: number | { p?: number; training?: boolean } = {}): Tensor {
-  const { p = 0.5, training = true } = typeof options === 'number' ? { p: options } : options;
-  if (p < 0 || p > 1) throw new RangeError(`dropout: probability has to be between 0 and 1, but got ${p}`);
-  return tensorOp('dropout', [input, p, training]);
+  const { p = 0.5, training = true } = typeof options === 'number' ? { p: options } : checkOptions('dropout', options);
+  if (checkNumber('dropout', 'p', p, {}) < 0 || p > 1) throw new RangeError(`dropout: probability has to be between 0 and 1, but got ${p}`);
+  return tensorOp('dropout', [input, p, checkBool('dropout', 'training', training)]);
 }
 
 export function relu(input: Tensor): Tensor {
-  return input.relu();
+  return checkTensor('relu', ['input', 1], input).relu();
 }
 
 /** `max(0, x) + negativeSlope * min(0, x)`; the slope defaults to 0.01. */
 export function leakyRelu(input: Tensor, negativeSlope: number | { negativeSlope?: number } = 0.01): Tensor {
-  const slope = typeof negativeSlope === 'number' ? negativeSlope : (negativeSlope.negativeSlope ?? 0.01);
-  return tensorOp('leaky_relu', [input, slope]);
+  const slope = typeof negativeSlope === 'number' ? negativeSlope : (checkOptions('leakyRelu', negativeSlope, ['negativeSlope', 2]).negativeSlope ?? 0.01);
+  return tensorOp('leaky_relu', [input, checkNumber('leakyRelu', 'negativeSlope', slope)]);
 }
 
 /** GELU, exact (`approximate: 'none'`, the default) or its tanh approximation. */
@@ -128,32 +128,35 @@ export function gelu(input: Tensor, options: { approximate?: 'none' | 'tanh' } =
 }
 
 export function sigmoid(input: Tensor): Tensor {
-  return input.sigmoid();
+  return checkTensor('sigmoid', ['input', 1], input).sigmoid();
 }
 
 export function tanh(input: Tensor): Tensor {
-  return input.tanh();
+  return checkTensor('tanh', ['input', 1], input).tanh();
 }
 
-function dimOf(dim: number | { dim: number; dtype?: Dtype }): { dim: number; dtype?: Dtype } {
-  return typeof dim === 'number' ? { dim } : dim;
+function dimOf(where: string, input: Tensor, dim: number | { dim: number; dtype?: Dtype }): { dim: number; dtype?: Dtype } {
+  checkTensor(where, ['input', 1], input);
+  return typeof dim === 'number' ? { dim } : checkOptions(where, dim, ['dim', 2]);
 }
 
 /** Softmax along `dim`: `softmax(x, 1)` or `softmax(x, { dim: 1, dtype })`. */
 export function softmax(input: Tensor, dim: number | { dim: number; dtype?: Dtype }): Tensor {
-  const { dim: d, dtype } = dimOf(dim);
+  const { dim: d, dtype } = dimOf('softmax', input, dim);
   return input.softmax(d, { dtype });
 }
 
 /** Log-softmax along `dim`, computed stably in one op. */
 export function logSoftmax(input: Tensor, dim: number | { dim: number; dtype?: Dtype }): Tensor {
-  const { dim: d, dtype } = dimOf(dim);
+  const { dim: d, dtype } = dimOf('logSoftmax', input, dim);
   return input.logSoftmax(d, { dtype });
 }
 
 /** `x / max(||x||_p, eps)` along `dim` (default p = 2, dim = 1), PyTorch's formula exactly. */
 export function normalize(input: Tensor, options: { p?: number; dim?: number; eps?: number } = {}): Tensor {
-  const { p = 2, dim = 1, eps = 1e-12 } = options;
+  checkTensor('normalize', ['input', 1], input);
+  const { p = 2, dim = 1, eps = 1e-12 } = checkOptions('normalize', options);
+  checkInt('normalize', 'dim', dim);
   const denom = input.norm(p, { dim, keepdim: true }).clampMin(eps).expandAs(input);
   return input.div(denom);
 }
@@ -189,25 +192,32 @@ export interface CrossEntropyOptions {
  * nothing, also in the mean's denominator.
  */
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
-  const { weight = null, ignoreIndex = -100, reduction, labelSmoothing = 0 } = options;
-  return tensorOp('cross_entropy_loss', [input, target, weight, reductionEnum(reduction), ignoreIndex, labelSmoothing]);
+  const { weight = null, ignoreIndex = -100, reduction, labelSmoothing = 0 } = checkOptions('crossEntropy', options);
+  return tensorOp('cross_entropy_loss', [input, target, weight, reductionEnum(reduction, 'crossEntropy'), ignoreIndex, labelSmoothing]);
 }
 
 /** Negative log likelihood of log-probabilities `[N, C, ...]` against class indices. */
 export function nllLoss(input: Tensor, target: Tensor, options: Omit<CrossEntropyOptions, 'labelSmoothing'> = {}): Tensor {
-  const { weight = null, ignoreIndex = -100, reduction } = options;
-  return tensorOp('nll_loss_nd', [input, target, weight, reductionEnum(reduction), ignoreIndex]);
+  const { weight = null, ignoreIndex = -100, reduction } = checkOptions('nllLoss', options);
+  return tensorOp('nll_loss_nd', [input, target, weight, reductionEnum(reduction, 'nllLoss'), ignoreIndex]);
 }
 
 /** Mean squared error; input and target broadcast, as in PyTorch. */
 export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  checkTensor('mseLoss', ['input', 1], input);
+  checkTensor('mseLoss', ['target', 2], target);
   const [a, b] = broadcastPair(input, target);
-  return tensorOp('mse_loss', [a, b, reductionEnum(options.reduction)]);
+  return tensorOp('mse_loss', [a, b, reductionEnum(checkOptions('mseLoss', options).reduction, 'mseLoss')]);
 }
 
 function broadcastPair(a: Tensor, b: Tensor): [Tensor, Tensor] {
   const same = a.shape.length === b.shape.length && a.shape.every((n, i) => n === b.shape[i]);
-  return same ? [a, b] : (tensorsOp('broadcast_tensors', [[a, b]]) as [Tensor, Tensor]);
+  if (same) return [a, b];
+  try {
+    return tensorsOp('broadcast_tensors', [[a, b]]) as [Tensor, Tensor];
+  } catch (e) {
+    throw new Error(`mseLoss: input [${a.shape}] and target [${b.shape}] do not broadcast: ${(e as Error).message}`, { cause: e });
+  }
 }
 
 /**
@@ -220,7 +230,8 @@ export function klDiv(
   target: Tensor,
   options: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {},
 ): Tensor {
-  const { reduction = 'mean', logTarget = false } = options;
+  checkTensor('klDiv', ['input', 1], input);
+  const { reduction = 'mean', logTarget = false } = checkOptions('klDiv', options);
   if (reduction === 'batchmean') {
     const total = klDivOp(input, target, 'sum', logTarget);
     return input.ndim === 0 ? total : total.div(input.shape[0]);
@@ -229,7 +240,7 @@ export function klDiv(
 }
 
 function klDivOp(input: Tensor, target: Tensor, reduction: Reduction, logTarget: boolean): Tensor {
-  return tensorOp('kl_div', [input, target, reductionEnum(reduction)], logTarget ? { logTarget } : undefined);
+  return tensorOp('kl_div', [input, target, reductionEnum(reduction, 'klDiv')], logTarget ? { logTarget } : undefined);
 }
 
 /** Binary cross entropy on logits (stable), with optional `weight` and `posWeight`. */
@@ -238,13 +249,15 @@ export function binaryCrossEntropyWithLogits(
   target: Tensor,
   options: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction } = {},
 ): Tensor {
-  const { weight = null, posWeight = null, reduction } = options;
-  return tensorOp('binary_cross_entropy_with_logits', [input, target, weight, posWeight, reductionEnum(reduction)]);
+  const { weight = null, posWeight = null, reduction } = checkOptions('binaryCrossEntropyWithLogits', options);
+  return tensorOp('binary_cross_entropy_with_logits', [input, target, weight, posWeight, reductionEnum(reduction, 'binaryCrossEntropyWithLogits')]);
 }
 
 /** Cosine similarity along `dim` (default 1), each norm clamped below by `eps` (default 1e-8). */
 export function cosineSimilarity(x1: Tensor, x2: Tensor, options: { dim?: number; eps?: number } = {}): Tensor {
-  const { dim = 1, eps = 1e-8 } = options;
+  checkIsTensor('cosineSimilarity', ['x1', 1], x1);
+  checkIsTensor('cosineSimilarity', ['x2', 2], x2);
+  const { dim = 1, eps = 1e-8 } = checkOptions('cosineSimilarity', options, ['options', 3]);
   return tensorOp('cosine_similarity', [x1, x2, dim, eps]);
 }
 

@@ -1,6 +1,7 @@
 // Process-wide settings: versions, threads, seeds, CUDA.
 import { native } from './native';
 import { packageVersion } from './package-root';
+import { checkInt } from './check';
 
 const built = native.version();
 
@@ -22,11 +23,11 @@ export function libtorchAtLeast(major: number, minor = 0): boolean {
 }
 
 export function manualSeed(seed: number): void {
-  native.manualSeed(seed);
+  native.manualSeed(checkInt('manualSeed', ['seed', 1], seed));
 }
 
 export function setNumThreads(n: number): void {
-  native.setNumThreads(n);
+  native.setNumThreads(checkInt('setNumThreads', ['n', 1], n, 1));
 }
 
 export function getNumThreads(): number {

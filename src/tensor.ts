@@ -7,6 +7,7 @@ import { libtorchAtLeast } from './runtime';
 import { format } from './format';
 import { DTYPES } from './types';
 import type { Device, Dtype } from './types';
+import { checkBool, checkInt, checkIsTensor, checkOptions, checkTensor, describe, isPlainObject } from './check';
 
 export type TypedArray =
   | Float32Array
@@ -166,11 +167,14 @@ function sizeArgs(args: (number | number[])[]): number[] {
 
 const asList = (dims: number | number[]): number[] => (Array.isArray(dims) ? dims : [dims]);
 
-// `(dim?, options?)` or `(options)` of reductions, merged into one options object.
+// `(dim?, options?)` or `(options)` of reductions, merged into one options object (a null dim is
+// Python's `dim=None`: all of them).
 type DimOptions = ReduceOptions & VarianceOptions;
-function reduceArgs(dim?: number | number[] | DimOptions, options?: DimOptions): DimOptions {
-  if (typeof dim === 'object' && !Array.isArray(dim)) return dim;
-  return options === undefined ? { dim } : { ...options, dim: dim ?? options.dim };
+function reduceArgs(where: string, dim?: number | number[] | DimOptions | null, options?: DimOptions): DimOptions {
+  if (dim !== null && typeof dim === 'object' && !Array.isArray(dim)) return checkOptions(where, dim, ['dim', 1]);
+  if (options === undefined) return { dim: dim ?? undefined };
+  checkOptions(where, options, ['options', 2]);
+  return { ...options, dim: dim ?? options.dim };
 }
 
 // Keyword arguments are read by name on the native side, so they are passed only when given.
@@ -186,6 +190,7 @@ const dimsReductions: Record<string, ((h: Handle, dim: number | number[], keepdi
 // dim is passed as a number: the addon takes one int for a dim list, as Python does.)
 function reduction(name: string, self: Tensor, options: ReduceOptions): Tensor {
   const { dim, keepdim, dtype } = options;
+  if (keepdim !== undefined) checkBool(name, 'keepdim', keepdim);
   if (dim === undefined) return tensorOp(name, [self], dtypeOption(dtype));
   const typed = dimsReductions[name];
   if (typed !== undefined && dtype === undefined && (typeof dim === 'number' || Array.isArray(dim))) {
@@ -258,6 +263,7 @@ export class Tensor {
   size(dim?: number): number[] | number {
     const shape = this.shape;
     if (dim === undefined) return shape;
+    checkInt('size', ['dim', 1], dim);
     const d = dim < 0 ? dim + shape.length : dim;
     if (d < 0 || d >= shape.length) throw new RangeError(`size: dimension ${dim} out of range for a ${shape.length}-dim tensor`);
     return shape[d];
@@ -600,16 +606,19 @@ export class Tensor {
 
   /** Elementwise logical and (a bool tensor). */
   logicalAnd(other: Tensor): Tensor {
+    checkIsTensor('logical_and', ['other', 1], other);
     return tensorOp('logical_and', [this, other]);
   }
 
   /** Elementwise logical or (a bool tensor). */
   logicalOr(other: Tensor): Tensor {
+    checkIsTensor('logical_or', ['other', 1], other);
     return tensorOp('logical_or', [this, other]);
   }
 
   /** Elements of `this` where `condition` holds, else of `other` (PyTorch's `x.where(cond, y)`). */
   where(condition: Tensor, other: TensorLike): Tensor {
+    checkIsTensor('where', ['condition', 1], condition);
     return tensorOp('where', [condition, this, other]);
   }
 
@@ -620,12 +629,12 @@ export class Tensor {
 
   /** True if every element (or every along `dim`) is non-zero. */
   all(dim?: number | { dim?: number; keepdim?: boolean }): Tensor {
-    return reduction('all', this, reduceArgs(dim));
+    return reduction('all', this, reduceArgs('all', dim));
   }
 
   /** True if any element (or any along `dim`) is non-zero. */
   any(dim?: number | { dim?: number; keepdim?: boolean }): Tensor {
-    return reduction('any', this, reduceArgs(dim));
+    return reduction('any', this, reduceArgs('any', dim));
   }
 
   // ---- reductions -------------------------------------------------------------------------------
@@ -633,27 +642,27 @@ export class Tensor {
   /** Sum of all elements, or along `dim`: `sum()`, `sum(1)`, `sum({ dim: [0, 1], keepdim: true })`. */
   sum(dim?: number | number[] | ReduceOptions, options?: ReduceOptions): Tensor {
     if (dim === undefined && options === undefined) return new Tensor(fast.sumAll(this._h));
-    return reduction('sum', this, reduceArgs(dim, options));
+    return reduction('sum', this, reduceArgs('sum', dim, options));
   }
 
   /** Mean of all elements, or along `dim` (same arguments as `sum`). */
   mean(dim?: number | number[] | ReduceOptions, options?: ReduceOptions): Tensor {
-    return reduction('mean', this, reduceArgs(dim, options));
+    return reduction('mean', this, reduceArgs('mean', dim, options));
   }
 
   /** Product of all elements, or along `dim`. */
   prod(dim?: number | ReduceOptions, options?: ReduceOptions): Tensor {
-    return reduction('prod', this, reduceArgs(dim, options));
+    return reduction('prod', this, reduceArgs('prod', dim, options));
   }
 
   /** Standard deviation; `unbiased` (default true) divides by N - 1, or give `correction`. */
   std(dim?: number | number[] | VarianceOptions, options?: VarianceOptions): Tensor {
-    return variance('std', this, reduceArgs(dim, options));
+    return variance('std', this, reduceArgs('std', dim, options));
   }
 
   /** Variance; same arguments as `std`. */
   var(dim?: number | number[] | VarianceOptions, options?: VarianceOptions): Tensor {
-    return variance('var', this, reduceArgs(dim, options));
+    return variance('var', this, reduceArgs('var', dim, options));
   }
 
   /** The p-norm (default `'fro'`, the 2-norm of all elements) of all elements, or along `dim`. */
@@ -700,19 +709,19 @@ export class Tensor {
   ): Tensor | ValuesIndices {
     if (dim === undefined) return tensorOp(name, [this]);
     if (dim instanceof Tensor) return tensorOp(name, [this, dim]);
-    const { dim: d, keepdim } = reduceArgs(dim, options);
+    const { dim: d, keepdim } = reduceArgs(name, dim, options);
     return valuesIndices(tensorsOp(name, [this, d, keepdim ?? false]));
   }
 
   /** Index of the largest element (of the flattened tensor, or along `dim`). */
   argmax(dim?: number | { dim?: number; keepdim?: boolean }, options?: { keepdim?: boolean }): Tensor {
-    const { dim: d, keepdim } = reduceArgs(dim, options);
+    const { dim: d, keepdim } = reduceArgs('argmax', dim, options);
     return tensorOp('argmax', [this, d ?? null, keepdim ?? false]);
   }
 
   /** Index of the smallest element (of the flattened tensor, or along `dim`). */
   argmin(dim?: number | { dim?: number; keepdim?: boolean }, options?: { keepdim?: boolean }): Tensor {
-    const { dim: d, keepdim } = reduceArgs(dim, options);
+    const { dim: d, keepdim } = reduceArgs('argmin', dim, options);
     return tensorOp('argmin', [this, d ?? null, keepdim ?? false]);
   }
 
@@ -956,6 +965,7 @@ export class Tensor {
 
   /** Copies `src`'s values in (broadcast, converted to this dtype and device). */
   copy_(src: Tensor, options?: { nonBlocking?: boolean }): this {
+    checkIsTensor('copy_', ['src', 1], src);
     return inPlace(this, 'copy_', [src], options) as this;
   }
 
@@ -1016,6 +1026,7 @@ export class Tensor {
    * elements `t.index(...indices)` would select.
    */
   indexPut_(indices: IndexSpec[], value: TensorLike): this {
+    if (!Array.isArray(indices)) throw new TypeError(`indexPut_: argument 'indices' (position 1) must be an array of indices, got ${describe(indices)}`);
     const { view, advanced } = this.basicIndex(indices);
     if (advanced) {
       const values = value instanceof Tensor ? value : tensorOp('scalar_tensor', [value], { dtype: this.dtype, device: this.device });
@@ -1038,7 +1049,7 @@ export class Tensor {
   to(target: Device | Dtype | Tensor | { device?: Device; dtype?: Dtype; nonBlocking?: boolean; copy?: boolean }): Tensor {
     if (target instanceof Tensor) return tensorOp('to', [this, target]);
     if (typeof target === 'string') return isDtype(target) ? tensorOp('to', [this, target]) : tensorOp('to', [this], { device: checkDevice(target) });
-    if (target === null || typeof target !== 'object') throw new TypeError(`to: expected a device, a dtype or { device, dtype }, got ${String(target)}`);
+    if (!isPlainObject(target)) throw new TypeError(`to: expected a device, a dtype or { device, dtype }, got ${describe(target)}`);
     return tensorOp('to', [this], target);
   }
 
@@ -1086,6 +1097,9 @@ export class Tensor {
 
   /** Accumulates d(this)/d(leaf) into each leaf's `grad`; `gradient` is required for non-scalars. */
   backward(gradient?: Tensor, options: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
+    // A bare number would reach the addon as a tensor handle.
+    if (gradient !== undefined && gradient !== null) checkTensor('backward', ['gradient', 1], gradient);
+    checkOptions('backward', options, ['options', 2]);
     native.backward(this, gradient ?? null, options.retainGraph, options.createGraph);
   }
 
@@ -1133,7 +1147,7 @@ function isBoolTensor(spec: unknown): boolean {
 
 function indexTensor(values: number[]): Tensor {
   if (!Array.isArray(values) || !values.every(Number.isInteger)) {
-    throw new TypeError(`index: expected a number, slice, null, '...', Tensor or integer array, got ${String(values)}`);
+    throw new TypeError(`index: expected a number, slice, null, '...', Tensor or integer array, got ${describe(values)}`);
   }
   return new Tensor(native.fromData(BigInt64Array.from(values, BigInt), [values.length], 'int64'));
 }
