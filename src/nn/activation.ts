@@ -3,13 +3,14 @@ import * as F from '../functional';
 import { callOp } from '../ops';
 import type { Tensor } from '../tensor';
 import { Module } from './module';
+import { checkBool, checkChoice, checkNumber, checkOptions } from '../check';
 
 export class ReLU extends Module {
   readonly inplace: boolean;
 
   constructor(options: { inplace?: boolean } = {}) {
     super();
-    this.inplace = options.inplace ?? false;
+    this.inplace = checkBool('ReLU', 'inplace', checkOptions('ReLU', options).inplace ?? false);
   }
 
   forward(input: Tensor): Tensor {
@@ -24,9 +25,9 @@ export class LeakyReLU extends Module {
 
   constructor(negativeSlope: number | { negativeSlope?: number; inplace?: boolean } = 0.01, options: { inplace?: boolean } = {}) {
     super();
-    const given = typeof negativeSlope === 'number' ? { ...options, negativeSlope } : negativeSlope;
-    this.negativeSlope = given.negativeSlope ?? 0.01;
-    this.inplace = given.inplace ?? false;
+    const given = typeof negativeSlope === 'number' ? { ...checkOptions('LeakyReLU', options, ['options', 2]), negativeSlope } : checkOptions('LeakyReLU', negativeSlope, ['negativeSlope', 1]);
+    this.negativeSlope = checkNumber('LeakyReLU', 'negativeSlope', given.negativeSlope ?? 0.01);
+    this.inplace = checkBool('LeakyReLU', 'inplace', given.inplace ?? false);
   }
 
   forward(input: Tensor): Tensor {
@@ -39,7 +40,7 @@ export class GELU extends Module {
 
   constructor(options: { approximate?: 'none' | 'tanh' } = {}) {
     super();
-    this.approximate = options.approximate ?? 'none';
+    this.approximate = checkChoice('GELU', 'approximate', checkOptions('GELU', options).approximate ?? 'none', ['none', 'tanh'] as const);
   }
 
   forward(input: Tensor): Tensor {

@@ -7,6 +7,7 @@ import type { Tensor } from '../tensor';
 import { ones_, zeros_ } from './init';
 import type { FactoryOptions } from './linear';
 import { Module, Parameter } from './module';
+import { checkBool, checkInt, checkNumber, checkOptions, checkTensor } from '../check';
 
 export interface BatchNormOptions extends FactoryOptions {
   eps?: number;
@@ -33,10 +34,13 @@ abstract class BatchNorm extends Module {
     options: BatchNormOptions = {},
   ) {
     super();
-    this.eps = options.eps ?? 1e-5;
-    this.momentum = options.momentum === undefined ? 0.1 : options.momentum;
-    this.affine = options.affine ?? true;
-    this.trackRunningStats = options.trackRunningStats ?? true;
+    const where = new.target.name;
+    checkInt(where, ['numFeatures', 1], numFeatures, 1);
+    checkOptions(where, options, ['options', 2]);
+    this.eps = checkNumber(where, 'eps', options.eps ?? 1e-5, { min: 0 });
+    this.momentum = options.momentum === undefined ? 0.1 : options.momentum === null ? null : checkNumber(where, 'momentum', options.momentum, { min: 0, max: 1 });
+    this.affine = checkBool(where, 'affine', options.affine ?? true);
+    this.trackRunningStats = checkBool(where, 'trackRunningStats', options.trackRunningStats ?? true);
     const factory = { device: options.device, dtype: options.dtype };
     this.weight = this.affine ? new Parameter(ones_(empty([numFeatures], factory))) : null;
     this.bias = this.affine ? new Parameter(zeros_(empty([numFeatures], factory))) : null;
@@ -71,7 +75,7 @@ abstract class BatchNorm extends Module {
   protected abstract checkInputDim(input: Tensor): void;
 
   forward(input: Tensor): Tensor {
-    this.checkInputDim(input);
+    this.checkInputDim(checkTensor(`${this.constructor.name}.forward`, ['input', 1], input));
     let momentum = this.momentum ?? 0;
     if (this.training && this.trackRunningStats && this.num_batches_tracked) {
       this.num_batches_tracked.add_(1);

@@ -39,7 +39,10 @@ export class Sequential extends IndexedModules {
   constructor(...modules: Module[] | [Record<string, Module>]) {
     super();
     if (modules.length === 1 && isModuleRecord(modules[0])) {
-      for (const [name, m] of Object.entries(modules[0])) (this as Record<string, unknown>)[name] = m;
+      for (const [name, m] of Object.entries(modules[0])) {
+        if (!(m instanceof Module)) throw new TypeError(`Sequential: '${name}' must be a Module`);
+        (this as Record<string, unknown>)[name] = m;
+      }
     } else {
       for (const m of modules as Module[]) this.append(m);
     }

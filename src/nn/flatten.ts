@@ -1,6 +1,7 @@
 // Flatten, as PyTorch's flatten.py.
 import type { Tensor } from '../tensor';
 import { Module } from './module';
+import { checkInt, checkOptions } from '../check';
 
 /** Flattens dims `startDim..endDim` (default 1..-1): `[N, C, H, W]` -> `[N, C*H*W]`. */
 export class Flatten extends Module {
@@ -9,9 +10,9 @@ export class Flatten extends Module {
 
   constructor(startDim: number | { startDim?: number; endDim?: number } = 1, endDim = -1) {
     super();
-    const given = typeof startDim === 'number' ? { startDim, endDim } : startDim;
-    this.startDim = given.startDim ?? 1;
-    this.endDim = given.endDim ?? -1;
+    const given = typeof startDim === 'number' ? { startDim, endDim } : checkOptions('Flatten', startDim, ['startDim', 1]);
+    this.startDim = checkInt('Flatten', 'startDim', given.startDim ?? 1);
+    this.endDim = checkInt('Flatten', 'endDim', given.endDim ?? -1);
   }
 
   forward(input: Tensor): Tensor {

@@ -5,6 +5,7 @@ import type { Tensor } from '../tensor';
 import type { TensorOptions } from '../types';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init';
 import { Module, Parameter } from './module';
+import { checkBool, checkInt, checkOptions } from '../check';
 
 export type FactoryOptions = Pick<TensorOptions, 'device' | 'dtype'>;
 
@@ -39,9 +40,12 @@ export class Linear extends Module {
     options: { bias?: boolean } & FactoryOptions = {},
   ) {
     super();
+    checkInt('Linear', ['inFeatures', 1], inFeatures, 0);
+    checkInt('Linear', ['outFeatures', 2], outFeatures, 0);
+    checkOptions('Linear', options, ['options', 3]);
     const factory = { device: options.device, dtype: options.dtype };
     this.weight = new Parameter(empty([outFeatures, inFeatures], factory));
-    this.bias = options.bias === false ? null : new Parameter(empty([outFeatures], factory));
+    this.bias = !checkBool('Linear', 'bias', options.bias ?? true) ? null : new Parameter(empty([outFeatures], factory));
     this.resetParameters();
   }
 

@@ -5,6 +5,7 @@ import { noGrad } from '../autograd';
 import { native } from '../native';
 import { keep } from '../scope';
 import { callOp } from '../ops';
+import { checkBool, checkOptions, describe, isPlainObject } from '../check';
 import { Tensor } from '../tensor';
 import { DTYPES } from '../types';
 import type { Device, Dtype } from '../types';
@@ -180,7 +181,8 @@ export abstract class Module {
    * default) every key must match; shapes must match always. Nothing is copied when it fails.
    */
   loadStateDict(stateDict: StateDict, options: { strict?: boolean } = {}): LoadResult {
-    const strict = options.strict ?? true;
+    if (!isPlainObject(stateDict)) throw new TypeError(`loadStateDict: argument 'stateDict' (position 1) must be a record of Tensors by key, got ${describe(stateDict)}`);
+    const strict = checkBool('loadStateDict', 'strict', checkOptions('loadStateDict', options, ['options', 2]).strict ?? true);
     const own = new Map(this.stateTensors());
     const missingKeys: string[] = [];
     const problems: string[] = [];
@@ -191,8 +193,8 @@ export abstract class Module {
         continue;
       }
       const source = stateDict[key];
-      if (!(source instanceof Tensor)) {
-        problems.push(`value for ${key} is not a Tensor`);
+      if (!(source instanceof Tensor) || source.isDisposed) {
+        problems.push(`value for ${key} is ${source instanceof Tensor ? 'a disposed Tensor' : `not a Tensor but ${describe(source)}`}`);
         continue;
       }
       const [from, to] = [source.shape, target.shape];
@@ -216,7 +218,7 @@ export abstract class Module {
 
   /** Sets training mode (or evaluation mode with `false`) here and in every submodule. */
   train(mode = true): this {
-    this.training = mode;
+    this.training = checkBool(`${this.constructor.name}.train`, ['mode', 1], mode);
     for (const child of this.children()) child.train(mode);
     return this;
   }
@@ -235,6 +237,7 @@ export abstract class Module {
 
   /** Turns gradient recording for every parameter on or off (freezing a model). */
   requiresGrad_(flag = true): this {
+    checkBool(`${this.constructor.name}.requiresGrad_`, ['flag', 1], flag);
     for (const p of this.parameters()) p.requiresGrad = flag;
     return this;
   }
@@ -289,7 +292,7 @@ export abstract class Module {
 /** `to()`'s target as `{ device, dtype }`. */
 export function parseTarget(target: ModuleTarget): { device?: Device; dtype?: Dtype } {
   if (typeof target === 'string') return (DTYPES as readonly string[]).includes(target) ? { dtype: target as Dtype } : { device: target };
-  if (target === null || typeof target !== 'object') throw new TypeError(`to: expected a device, a dtype or { device, dtype }, got ${String(target)}`);
+  if (!isPlainObject(target)) throw new TypeError(`to: expected a device, a dtype or { device, dtype }, got ${describe(target)}`);
   return target;
 }
 

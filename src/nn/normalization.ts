@@ -5,6 +5,7 @@ import type { Tensor } from '../tensor';
 import { ones_, zeros_ } from './init';
 import type { FactoryOptions } from './linear';
 import { Module, Parameter } from './module';
+import { checkArray, checkBool, checkInt, checkNumber, checkOptions } from '../check';
 
 /** Normalizes over the trailing `normalizedShape` dims, with an elementwise affine map. */
 export class LayerNorm extends Module {
@@ -15,9 +16,12 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | number[], options: { eps?: number; elementwiseAffine?: boolean } & FactoryOptions = {}) {
     super();
-    this.normalizedShape = Array.isArray(normalizedShape) ? [...normalizedShape] : [normalizedShape];
-    this.eps = options.eps ?? 1e-5;
-    const affine = options.elementwiseAffine ?? true;
+    const size = (n: unknown, name: string | [string, number]) => checkInt('LayerNorm', name, n, 0);
+    this.normalizedShape = Array.isArray(normalizedShape) ? checkArray('LayerNorm', ['normalizedShape', 1], normalizedShape, size) : [size(normalizedShape, ['normalizedShape', 1])];
+    if (!Number.isSafeInteger(this.normalizedShape.reduce((a, b) => a * b, 1))) throw new RangeError(`LayerNorm: normalizedShape [${this.normalizedShape}] has more elements than a tensor can hold`);
+    checkOptions('LayerNorm', options, ['options', 2]);
+    this.eps = checkNumber('LayerNorm', 'eps', options.eps ?? 1e-5, { min: 0 });
+    const affine = checkBool('LayerNorm', 'elementwiseAffine', options.elementwiseAffine ?? true);
     const factory = { device: options.device, dtype: options.dtype };
     this.weight = affine ? new Parameter(ones_(empty(this.normalizedShape, factory))) : null;
     this.bias = affine ? new Parameter(zeros_(empty(this.normalizedShape, factory))) : null;

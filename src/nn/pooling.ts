@@ -2,8 +2,22 @@
 import * as F from '../functional';
 import type { Tensor } from '../tensor';
 import { Module } from './module';
+import { checkInt, checkOptions, checkPair } from '../check';
 
 type Pair = number | [number, number];
+
+// A pooling layer's sizes, checked when it is made: each a number or a pair of integers >= min.
+function sizes(where: string, arg: string | [string, number], value: unknown, min: number): void {
+  checkPair(where, arg, value, (x, name) => checkInt(where, name, x, min));
+}
+
+function checkPoolOptions(where: string, kernelSize: unknown, options: PoolOptions & { dilation?: Pair }): void {
+  sizes(where, ['kernelSize', 1], kernelSize, 1);
+  checkOptions(where, options, ['options', 2]);
+  if (options.stride !== undefined && options.stride !== null) sizes(where, 'stride', options.stride, 1);
+  if (options.padding !== undefined) sizes(where, 'padding', options.padding, 0);
+  if (options.dilation !== undefined) sizes(where, 'dilation', options.dilation, 1);
+}
 
 export interface PoolOptions {
   /** Defaults to the kernel size. */
@@ -21,6 +35,7 @@ export class MaxPool2d extends Module {
     options: PoolOptions & { dilation?: Pair } = {},
   ) {
     super();
+    checkPoolOptions('MaxPool2d', kernelSize, options);
     this.options = { ...options };
   }
 
@@ -37,6 +52,7 @@ export class AvgPool2d extends Module {
     options: PoolOptions & { countIncludePad?: boolean; divisorOverride?: number | null } = {},
   ) {
     super();
+    checkPoolOptions('AvgPool2d', kernelSize, options);
     this.options = { ...options };
   }
 
@@ -49,6 +65,7 @@ export class AvgPool2d extends Module {
 export class AdaptiveAvgPool2d extends Module {
   constructor(readonly outputSize: Pair) {
     super();
+    sizes('AdaptiveAvgPool2d', ['outputSize', 1], outputSize, 1);
   }
 
   forward(input: Tensor): Tensor {

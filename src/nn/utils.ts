@@ -3,6 +3,7 @@ import { noGrad } from '../autograd';
 import { stack, tensor } from '../factories';
 import { tidy } from '../scope';
 import { Tensor } from '../tensor';
+import { checkNumber, checkOptions, checkTensor, fail } from '../check';
 
 /**
  * Scales the gradients of `parameters` in place so that their total `normType` norm (of all of
@@ -13,8 +14,12 @@ export function clipGradNorm_(
   maxNorm: number,
   options: { normType?: number; errorIfNonfinite?: boolean } = {},
 ): Tensor {
-  const { normType = 2, errorIfNonfinite = false } = options;
-  const params = parameters instanceof Tensor ? [parameters] : [...parameters];
+  const { normType = 2, errorIfNonfinite = false } = checkOptions('clipGradNorm_', options, ['options', 3]);
+  const iterable = typeof (parameters as { [Symbol.iterator]?: unknown } | null)?.[Symbol.iterator] === 'function';
+  if (!(parameters instanceof Tensor) && !iterable) fail('clipGradNorm_', ['parameters', 1], 'a Tensor or an iterable of Tensors', parameters);
+  const params = (parameters instanceof Tensor ? [parameters] : [...parameters]).map((p, i) => checkTensor('clipGradNorm_', `parameters[${i}]`, p));
+  checkNumber('clipGradNorm_', ['maxNorm', 2], maxNorm, { min: 0 });
+  if (normType !== Infinity) checkNumber('clipGradNorm_', 'normType', normType, { min: 0, minExclusive: true });
   return tidy(() =>
     noGrad(() => {
       const grads = params.map((p) => p.grad).filter((g): g is Tensor => g !== null);
