@@ -2,6 +2,7 @@
 // PyTorch's recursive ("chainable") forms step by step and its closed forms for `step(epoch)`,
 // so the learning rates equal PyTorch's to the last bits.
 import type { Optimizer, ParamGroup } from './optimizer';
+import { checkArray, checkInt, checkNumber, checkOptions, describe, fail } from '../check';
 
 export abstract class LRScheduler {
   lastEpoch: number;
@@ -17,6 +18,9 @@ export abstract class LRScheduler {
     readonly optimizer: Optimizer,
     lastEpoch = -1,
   ) {
+    const where = new.target.name;
+    if (!Array.isArray((optimizer as Partial<Optimizer> | null)?.paramGroups)) fail(where, ['optimizer', 1], 'an Optimizer', optimizer);
+    checkInt(where, 'lastEpoch', lastEpoch, -1);
     this.optimizer.paramGroups.forEach((group, i) => {
       if (lastEpoch === -1) group.initialLr ??= group.lr;
       else if (group.initialLr === undefined) {
@@ -47,6 +51,7 @@ export abstract class LRScheduler {
 
   /** Advances one epoch (or jumps to `epoch`, with the closed form) and sets the groups' lr. */
   step(epoch?: number): void {
+    if (epoch !== undefined) checkInt(`${this.constructor.name}.step`, ['epoch', 1], epoch, 0);
     this.stepCount += 1;
     let values: number[];
     if (epoch === undefined) {
@@ -83,8 +88,9 @@ export abstract class LRScheduler {
 }
 
 // `new StepLR(opt, 30, { gamma })` or `new StepLR(opt, { stepSize: 30, gamma })`.
-function merge<T extends object, K extends keyof T>(first: T[K] | T, key: K, rest: Partial<T>): T {
-  return (first !== null && typeof first === 'object' && !Array.isArray(first) ? first : { ...rest, [key]: first }) as T;
+function merge<T extends object, K extends keyof T>(where: string, first: T[K] | T, key: K, rest: Partial<T>): T {
+  if (first !== null && typeof first === 'object' && !Array.isArray(first)) return checkOptions(where, first as T, [String(key), 2]);
+  return { ...checkOptions(where, rest, ['options', 3]), [key]: first } as T;
 }
 
 export interface CosineAnnealingOptions {
@@ -99,10 +105,10 @@ export class CosineAnnealingLR extends LRScheduler {
   readonly etaMin: number;
 
   constructor(optimizer: Optimizer, tMax: number | CosineAnnealingOptions, options: Partial<CosineAnnealingOptions> = {}) {
-    const o = merge<CosineAnnealingOptions, 'tMax'>(tMax, 'tMax', options);
+    const o = merge<CosineAnnealingOptions, 'tMax'>('CosineAnnealingLR', tMax, 'tMax', options);
     super(optimizer, o.lastEpoch);
-    this.tMax = o.tMax;
-    this.etaMin = o.etaMin ?? 0;
+    this.tMax = checkNumber('CosineAnnealingLR', 'tMax', o.tMax, { min: 0, minExclusive: true });
+    this.etaMin = checkNumber('CosineAnnealingLR', 'etaMin', o.etaMin ?? 0);
     this.initialStep();
   }
 
@@ -133,10 +139,10 @@ export class StepLR extends LRScheduler {
   readonly gamma: number;
 
   constructor(optimizer: Optimizer, stepSize: number | StepOptions, options: Partial<StepOptions> = {}) {
-    const o = merge<StepOptions, 'stepSize'>(stepSize, 'stepSize', options);
+    const o = merge<StepOptions, 'stepSize'>('StepLR', stepSize, 'stepSize', options);
     super(optimizer, o.lastEpoch);
-    this.stepSize = o.stepSize;
-    this.gamma = o.gamma ?? 0.1;
+    this.stepSize = checkInt('StepLR', 'stepSize', o.stepSize, 1);
+    this.gamma = checkNumber('StepLR', 'gamma', o.gamma ?? 0.1, { min: 0 });
     this.initialStep();
   }
 
@@ -162,10 +168,10 @@ export class MultiStepLR extends LRScheduler {
   readonly gamma: number;
 
   constructor(optimizer: Optimizer, milestones: number[] | MultiStepOptions, options: Partial<MultiStepOptions> = {}) {
-    const o = merge<MultiStepOptions, 'milestones'>(milestones, 'milestones', options);
+    const o = merge<MultiStepOptions, 'milestones'>('MultiStepLR', milestones, 'milestones', options);
     super(optimizer, o.lastEpoch);
-    this.milestones = [...o.milestones].sort((a, b) => a - b);
-    this.gamma = o.gamma ?? 0.1;
+    this.milestones = checkArray('MultiStepLR', 'milestones', o.milestones, (m, name) => checkInt('MultiStepLR', name, m, 0), 'an array of epochs').sort((a, b) => a - b);
+    this.gamma = checkNumber('MultiStepLR', 'gamma', o.gamma ?? 0.1, { min: 0 });
     this.initialStep();
   }
 
@@ -195,9 +201,10 @@ export class LinearLR extends LRScheduler {
   readonly totalIters: number;
 
   constructor(optimizer: Optimizer, options: LinearOptions = {}) {
-    const { startFactor = 1 / 3, endFactor = 1, totalIters = 5, lastEpoch } = options;
-    if (startFactor > 1 || startFactor <= 0) throw new RangeError('LinearLR: startFactor must be in (0, 1]');
-    if (endFactor > 1 || endFactor < 0) throw new RangeError('LinearLR: endFactor must be in [0, 1]');
+    const { startFactor = 1 / 3, endFactor = 1, totalIters = 5, lastEpoch } = checkOptions('LinearLR', options, ['options', 2]);
+    if (typeof startFactor !== 'number' || !(startFactor <= 1 && startFactor > 0)) throw new RangeError(`LinearLR: startFactor must be in (0, 1], got ${describe(startFactor)}`);
+    if (typeof endFactor !== 'number' || !(endFactor <= 1 && endFactor >= 0)) throw new RangeError(`LinearLR: endFactor must be in [0, 1], got ${describe(endFactor)}`);
+    checkInt('LinearLR', 'totalIters', totalIters, 1);
     super(optimizer, lastEpoch);
     this.startFactor = startFactor;
     this.endFactor = endFactor;
@@ -225,16 +232,21 @@ export class LambdaLR extends LRScheduler {
   private readonly lrLambdas: LrLambda[];
 
   constructor(optimizer: Optimizer, lrLambda: LrLambda | LrLambda[] | { lrLambda: LrLambda | LrLambda[]; lastEpoch?: number }) {
-    const o = typeof lrLambda === 'function' || Array.isArray(lrLambda) ? { lrLambda } : lrLambda;
+    const o = typeof lrLambda === 'function' || Array.isArray(lrLambda) ? { lrLambda } : checkOptions('LambdaLR', lrLambda, ['lrLambda', 2]);
     super(optimizer, o.lastEpoch);
-    const lambdas = Array.isArray(o.lrLambda) ? o.lrLambda : this.groups.map(() => o.lrLambda as LrLambda);
+    const lambda = (f: unknown, name: string | [string, number]) => (typeof f === 'function' ? (f as LrLambda) : fail('LambdaLR', name, 'a function of the epoch', f));
+    const lambdas = Array.isArray(o.lrLambda) ? checkArray('LambdaLR', ['lrLambda', 2], o.lrLambda, lambda) : this.groups.map(() => lambda(o.lrLambda, ['lrLambda', 2]));
     if (lambdas.length !== this.groups.length) throw new Error(`Expected ${this.groups.length} lr_lambdas, but got ${lambdas.length}`);
     this.lrLambdas = lambdas;
     this.initialStep();
   }
 
   protected getLr(): number[] {
-    return this.baseLrs.map((base, i) => base * this.lrLambdas[i](this.lastEpoch));
+    return this.baseLrs.map((base, i) => {
+      const factor = this.lrLambdas[i](this.lastEpoch);
+      if (typeof factor !== 'number' || !Number.isFinite(factor)) throw new TypeError(`LambdaLR: lrLambda returned ${describe(factor)} for epoch ${this.lastEpoch}, not a finite number`);
+      return base * factor;
+    });
   }
 }
 
@@ -247,8 +259,10 @@ export class SequentialLR extends LRScheduler {
   private readonly milestones: number[];
 
   constructor(optimizer: Optimizer, options: { schedulers: LRScheduler[]; milestones: number[]; lastEpoch?: number }) {
-    const { schedulers, milestones, lastEpoch = -1 } = options;
+    const { schedulers, milestones, lastEpoch = -1 } = checkOptions('SequentialLR', options, ['options', 2]);
     super(optimizer, lastEpoch);
+    checkArray('SequentialLR', 'schedulers', schedulers, (s, name) => (s instanceof LRScheduler ? s : fail('SequentialLR', name, 'a scheduler', s)), 'an array of schedulers');
+    checkArray('SequentialLR', 'milestones', milestones, (m, name) => checkInt('SequentialLR', name, m, 0), 'an array of epochs');
     schedulers.forEach((s, i) => {
       if (s.optimizer !== optimizer) throw new Error(`SequentialLR expects all schedulers to belong to the same optimizer, but scheduler ${i} does not`);
     });

@@ -4,6 +4,8 @@ import { enableGrad } from '../autograd';
 import { tensor } from '../factories';
 import { native } from '../native';
 import { Tensor } from '../tensor';
+import { checkBool, checkOptions, describe, fail } from '../check';
+import { ArgumentValueError, DisposedTensorError } from '../errors';
 
 type Handle = number;
 type NativeState = Record<string, Handle | number>;
@@ -52,6 +54,39 @@ export interface OptimizerStateDict {
 const toSnake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const toCamel = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
+// PyTorch's checks of the hyper-parameters, with its messages, made before the addon reads them
+// (which would take a value of the wrong type for a missing one). Other names are the addon's.
+// As in PyTorch, values are checked when an optimizer or group is made; a group's lr set later
+// (by a scheduler, say: a cosine of epochs can go below 0) is checked for its type only.
+const VALUE_CHECKS: Record<string, [string, (v: number) => boolean]> = {
+  lr: ['Invalid learning rate', (v) => v >= 0 && v < Infinity],
+  momentum: ['Invalid momentum value', (v) => v >= 0 && v < Infinity],
+  dampening: ['Invalid dampening value', Number.isFinite],
+  weightDecay: ['Invalid weight_decay value', (v) => v >= 0 && v < Infinity],
+  eps: ['Invalid epsilon value', (v) => v >= 0 && v < Infinity],
+};
+const FLAGS = ['nesterov', 'amsgrad'];
+
+function checkHyperParameter(where: string, name: string, value: unknown, checkValue = true): void {
+  if (value === undefined) return;
+  if (FLAGS.includes(name)) checkBool(where, `option '${name}'`, value);
+  else if (name === 'betas') {
+    if (!Array.isArray(value) || value.length !== 2) fail(where, "option 'betas'", 'a pair of numbers', value);
+    (value as unknown[]).forEach((beta, i) => {
+      if (typeof beta !== 'number') fail(where, `option 'betas[${i}]'`, 'a number', beta);
+      if (!(beta >= 0 && beta < 1)) throw new ArgumentValueError(`${where}: Invalid beta parameter at index ${i}: ${beta}`);
+    });
+  } else if (name in VALUE_CHECKS) {
+    if (typeof value !== 'number') fail(where, `option '${name}'`, 'a number', value);
+    const [message, ok] = VALUE_CHECKS[name];
+    if (checkValue && !ok(value as number)) throw new ArgumentValueError(`${where}: ${message}: ${value}`);
+  }
+}
+
+function checkHyperParameters(where: string, options: object): void {
+  for (const [name, value] of Object.entries(options)) checkHyperParameter(where, name, value);
+}
+
 function isGroupSpec<O>(value: unknown): value is ParamGroupSpec<O> {
   return value !== null && typeof value === 'object' && !(value instanceof Tensor) && 'params' in value;
 }
@@ -66,11 +101,15 @@ export abstract class Optimizer<O extends object = object> {
   protected readonly countKeys: string[] = [];
 
   protected constructor(kind: 'sgd' | 'adam' | 'adamw', params: ParamsArgument<O>, defaults: O) {
-    const specs = normalizeGroups(params);
+    const where = new.target.name;
+    checkHyperParameters(where, checkOptions(where, defaults, ['options', 2]));
+    const specs = normalizeGroups(where, params);
     const seen = new Set<Tensor>();
     for (const spec of specs) {
+      checkHyperParameters(where, spec.options);
       for (const p of spec.params) {
-        if (!(p instanceof Tensor)) throw new TypeError(`${this.constructor.name}: params must be Tensors`);
+        if (!(p instanceof Tensor)) throw new TypeError(`${this.constructor.name}: params must be Tensors, got ${describe(p)}`);
+        if (p.isDisposed) throw new DisposedTensorError(`${where}: a parameter has been disposed and cannot be used`);
         if (seen.has(p)) throw new Error(`${this.constructor.name}: some parameters appear in more than one parameter group`);
         seen.add(p);
       }
@@ -91,7 +130,10 @@ export abstract class Optimizer<O extends object = object> {
       Object.defineProperty(group, name, {
         enumerable: true,
         get: () => nativeOptim.optimGetOptions(this.id, index)[name],
-        set: (value: unknown) => nativeOptim.optimSetOption(this.id, index, name, value),
+        set: (value: unknown) => {
+          checkHyperParameter(this.constructor.name, name, value, false);
+          nativeOptim.optimSetOption(this.id, index, name, value);
+        },
       });
     }
     return group;
@@ -99,7 +141,8 @@ export abstract class Optimizer<O extends object = object> {
 
   /** Adds a group of parameters with its own options (the optimizer's defaults otherwise). */
   addParamGroup(group: ParamGroupSpec<O>): void {
-    const [spec] = normalizeGroups([group]);
+    const [spec] = normalizeGroups(`${this.constructor.name}.addParamGroup`, [group]);
+    checkHyperParameters(this.constructor.name, spec.options);
     const known = new Set(this.paramGroups.flatMap((g) => g.params));
     if (spec.params.some((p) => known.has(p))) throw new Error('some parameters appear in more than one parameter group');
     nativeOptim.optimAddParamGroup(this.id, spec.params, spec.options);
@@ -159,6 +202,7 @@ export abstract class Optimizer<O extends object = object> {
     if (groups.length !== this.paramGroups.length) throw new Error('loaded state dict has a different number of parameter groups');
     const savedIds: number[] = [];
     groups.forEach((saved, i) => {
+      if (saved === null || typeof saved !== 'object') throw new TypeError(`loadStateDict: param_groups[${i}] must be an object, got ${describe(saved)}`);
       const ids = saved.params as number[];
       if (!Array.isArray(ids) || ids.length !== this.paramGroups[i].params.length) {
         throw new Error("loaded state dict contains a parameter group that doesn't match the size of optimizer's group");
@@ -168,7 +212,7 @@ export abstract class Optimizer<O extends object = object> {
     groups.forEach((saved, i) => this.loadGroupOptions(i, saved));
     savedIds.forEach((savedId, index) => {
       const saved = (stateDict.state as Record<string, Record<string, unknown>>)[String(savedId)];
-      nativeOptim.optimSetState(this.id, index, saved ? this.stateToNative(saved) : null);
+      nativeOptim.optimSetState(this.id, index, saved === undefined || saved === null ? null : this.stateToNative(savedId, saved));
     });
   }
 
@@ -177,32 +221,46 @@ export abstract class Optimizer<O extends object = object> {
     for (const [key, value] of Object.entries(saved)) {
       const name = toCamel(key);
       if (key === 'params') continue;
-      if (key === 'initial_lr') group.initialLr = value as number;
+      if (key === 'initial_lr') {
+        if (typeof value !== 'number') fail('loadStateDict', `param_groups[${index}].initial_lr`, 'a number', value);
+        group.initialLr = value as number;
+      }
       else if (key in this.fixedGroupKeys) {
         // These two change the update itself: a saved value LibTorch's optimizer cannot follow is refused.
         if ((key === 'maximize' || key === 'decoupled_weight_decay') && value !== this.fixedGroupKeys[key] && value !== undefined) {
           throw new Error(`loadStateDict: ${this.constructor.name} here has ${key}=${this.fixedGroupKeys[key]}, the state dict says ${value}`);
         }
-      } else if (name in group) group[name] = Array.isArray(value) ? [...value] : value;
+      } else if (name in group) {
+        checkHyperParameter(`loadStateDict: param_groups[${index}]`, name, value, false);
+        group[name] = Array.isArray(value) ? [...value] : value;
+      }
     }
   }
 
   // Saved state with PyTorch's `None` entries dropped (SGD without momentum saves
   // `momentum_buffer: None`); null when nothing is left.
-  private stateToNative(saved: Record<string, unknown>): Record<string, Tensor | number> | null {
+  private stateToNative(id: number, saved: Record<string, unknown>): Record<string, Tensor | number> | null {
+    if (typeof saved !== 'object') throw new TypeError(`loadStateDict: state[${id}] must be an object of tensors, got ${describe(saved)}`);
     const out: Record<string, Tensor | number> = {};
     for (const [key, value] of Object.entries(saved)) {
       if (value === null || value === undefined) continue;
+      if (!(value instanceof Tensor && !value.isDisposed) && typeof value !== 'number') fail('loadStateDict', `state[${id}].${key}`, 'a Tensor', value);
       out[key] = this.countKeys.includes(key) && value instanceof Tensor ? value.item() : (value as Tensor | number);
     }
     return Object.keys(out).length ? out : null;
   }
 }
 
-function normalizeGroups<O>(params: ParamsArgument<O>): { params: Tensor[]; options: Partial<O> }[] {
+const isIterable = (value: unknown): value is Iterable<unknown> => typeof (value as { [Symbol.iterator]?: unknown } | null)?.[Symbol.iterator] === 'function' && typeof value !== 'string';
+
+function normalizeGroups<O>(where: string, params: ParamsArgument<O>): { params: Tensor[]; options: Partial<O> }[] {
   if (params instanceof Tensor) throw new TypeError('params argument given to the optimizer should be an iterable of Tensors or of parameter groups, but got a Tensor');
+  if (!isIterable(params)) fail(where, ['params', 1], 'an iterable of Tensors or of parameter groups', params);
   const items = [...params];
   if (items.length === 0) throw new Error('optimizer got an empty parameter list');
   if (!items.every(isGroupSpec)) return [{ params: items as Tensor[], options: {} }];
-  return (items as ParamGroupSpec<O>[]).map(({ params: groupParams, ...options }) => ({ params: [...groupParams], options: options as Partial<O> }));
+  return (items as ParamGroupSpec<O>[]).map(({ params: groupParams, ...options }, i) => {
+    if (!isIterable(groupParams)) fail(where, `params[${i}].params`, 'an iterable of Tensors', groupParams);
+    return { params: [...groupParams], options: options as Partial<O> };
+  });
 }

@@ -3,6 +3,7 @@
 // `p -= lr * (nesterov ? d + momentum * buf : buf)`.
 import { libtorchAtLeast } from '../runtime';
 import { Optimizer, ParamsArgument } from './optimizer';
+import { checkOptions } from '../check';
 
 export interface SGDOptions {
   lr: number;
@@ -22,7 +23,7 @@ export class SGD extends Optimizer<SGDOptions> {
   };
 
   constructor(params: ParamsArgument<SGDOptions>, options: SGDOptions) {
-    if (options?.lr === undefined) throw new TypeError('SGD: a learning rate is required: new SGD(params, { lr })');
+    if (checkOptions('SGD', options, ['options', 2]).lr === undefined) throw new TypeError('SGD: a learning rate is required: new SGD(params, { lr })');
     super('sgd', params, options);
   }
 }
