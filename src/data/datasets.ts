@@ -7,6 +7,7 @@ import { tensor } from '../factories';
 import { keep, tidy } from '../scope';
 import type { Tensor } from '../tensor';
 import { readIdx, IdxArray } from './idx';
+import { checkTensor } from '../check';
 import { readCifar10 } from './cifar';
 
 /**
@@ -43,6 +44,7 @@ export class TensorDataset implements Dataset<Tensor[]>, TensorBacked {
 
   constructor(...tensors: Tensor[]) {
     if (tensors.length === 0) throw new Error('TensorDataset: needs at least one tensor');
+    tensors.forEach((t, i) => checkTensor('TensorDataset', [`tensors[${i}]`, i + 1], t));
     const sizes = tensors.map((t) => (t.ndim ? t.shape[0] : NaN));
     if (sizes.some((n) => n !== sizes[0])) throw new Error(`TensorDataset: tensors differ in their first dimension: [${sizes}]`);
     this.tensors = tensors;

@@ -3,6 +3,7 @@ import { stack, tensor } from '../factories';
 import { keep, tidy } from '../scope';
 import type { Tensor } from '../tensor';
 import type { Device } from '../types';
+import { checkBool, describe } from '../check';
 import { Dataset, TensorBacked, isTensorBacked } from './datasets';
 import { Permute, permuter } from './samplers';
 
@@ -55,7 +56,8 @@ export class DataLoader implements Iterable<Tensor[]> {
   constructor(dataset: Dataset | (DataLoaderOptions & { dataset: Dataset }), options: DataLoaderOptions = {}) {
     const all = isDataset(dataset) ? { ...options, dataset } : { ...dataset, ...options };
     const { batchSize = 1, shuffle = false, dropLast = false, sampler, seed, device, autoDispose = true } = all;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${batchSize}`);
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${describe(batchSize)}`);
+    for (const [name, flag] of Object.entries({ shuffle, dropLast, autoDispose })) checkBool('DataLoader', name, flag);
     if (shuffle && sampler) throw new Error('DataLoader: shuffle and sampler are exclusive (the sampler decides the order)');
     this.dataset = all.dataset;
     this.batchSize = batchSize;

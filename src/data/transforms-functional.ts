@@ -9,13 +9,14 @@ import { arange, cat, full, stack, tensor, where } from '../factories';
 import { conv2d, pad as padLastDims } from '../functional';
 import { tidy } from '../scope';
 import type { Tensor } from '../tensor';
+import { checkTensor, describe } from '../check';
 
 /** A number for every sample, or one per sample (a tensor [N] or an array). */
 export type PerSample = number | Tensor | number[];
 
 /** Checks a batch [N, C, H, W] of floats and returns its shape. */
 export function batchShape(x: Tensor, what: string): [number, number, number, number] {
-  const shape = x.shape;
+  const shape = checkTensor(what, ['batch', 1], x).shape;
   if (shape.length !== 4) throw new Error(`${what}: expected a batch [N, C, H, W], got shape [${shape}]`);
   if (!['float32', 'float64', 'float16', 'bfloat16'].includes(x.dtype)) {
     throw new TypeError(`${what}: expected a floating-point batch (uint8 images: .float().div(255)), got ${x.dtype}`);
@@ -180,7 +181,7 @@ export type Padding = number | [number, number] | [number, number, number, numbe
 export function pad(x: Tensor, padding: Padding, mode: PaddingMode = 'constant', fill = 0): Tensor {
   batchShape(x, 'pad');
   const sides = typeof padding === 'number' ? [padding, padding, padding, padding] : padding.length === 2 ? [...padding, ...padding] : padding;
-  if (sides.length !== 4 || !sides.every((p) => Number.isInteger(p) && p >= 0)) throw new RangeError(`pad: padding must be non-negative integers, got ${JSON.stringify(padding)}`);
+  if (sides.length !== 4 || !sides.every((p) => Number.isSafeInteger(p) && p >= 0)) throw new RangeError(`pad: padding must be non-negative integers, got ${Array.isArray(padding) ? `[${padding.map(describe).join(', ')}]` : describe(padding)}`);
   const [left, top, right, bottom] = sides;
   if (!(mode in PADDING_MODES)) throw new Error(`pad: unknown mode '${mode}' (constant, edge or reflect)`);
   if (sides.every((p) => p === 0)) return x;
@@ -189,6 +190,7 @@ export function pad(x: Tensor, padding: Padding, mode: PaddingMode = 'constant',
 
 // torchvision's names of the padding modes, as PyTorch's F.pad calls them.
 const PADDING_MODES = { constant: 'constant', edge: 'replicate', reflect: 'reflect' } as const;
+export const PADDING_MODE_NAMES = Object.keys(PADDING_MODES) as PaddingMode[];
 
 /**
  * Each sample's `height` x `width` window at its own integer (top, left): two gathers, exact.
@@ -227,7 +229,7 @@ export function normalize(x: Tensor, mean: Tensor, std: Tensor): Tensor {
 
 /** `size` as [height, width]. */
 export function pair(size: number | [number, number], what: string): [number, number] {
-  const [h, w] = typeof size === 'number' ? [size, size] : size;
-  if (!Number.isInteger(h) || !Number.isInteger(w) || h < 1 || w < 1) throw new RangeError(`${what} must be positive integers, got ${JSON.stringify(size)}`);
+  const [h, w] = typeof size === 'number' ? [size, size] : Array.isArray(size) && size.length === 2 ? size : [NaN, NaN];
+  if (!Number.isSafeInteger(h) || !Number.isSafeInteger(w) || h < 1 || w < 1) throw new RangeError(`${what} must be a positive integer or a pair of them, got ${Array.isArray(size) ? `[${size.map(describe).join(', ')}]` : describe(size)}`);
   return [h, w];
 }

@@ -7,7 +7,8 @@ import { rand, randint, randnLike, stack, tensor, where } from '../factories';
 import { keep, tidy } from '../scope';
 import type { Tensor } from '../tensor';
 import * as functional from './transforms-functional';
-import { batchShape, pair, Padding, PaddingMode } from './transforms-functional';
+import { batchShape, pair, Padding, PaddingMode, PADDING_MODE_NAMES } from './transforms-functional';
+import { checkArray, checkChoice, checkInt, checkNumber, checkOptions, describe, fail } from '../check';
 
 export { functional };
 
@@ -30,13 +31,16 @@ function chosen(like: Tensor, p: number): Tensor {
   return rand([like.shape[0], 1, 1, 1], { device: like.device }).lt(p);
 }
 
-function probability(p: number, what: string): number {
-  if (!(p >= 0 && p <= 1)) throw new RangeError(`${what}: p must be in [0, 1], got ${p}`);
+function probability(p: unknown, what: string): number {
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`${what}: p must be in [0, 1], got ${describe(p)}`);
   return p;
 }
 
-function checkRange([low, high]: Range, what: string, min = 0): Range {
-  if (!(low >= min && high >= low)) throw new RangeError(`${what} must be [low, high] with ${min} <= low <= high, got [${low}, ${high}]`);
+function checkRange(range: unknown, what: string, min = 0): Range {
+  const [low, high] = Array.isArray(range) && range.length === 2 ? range : [NaN, NaN];
+  if (!(typeof low === 'number' && typeof high === 'number' && low >= min && high >= low && high < Infinity)) {
+    throw new RangeError(`${what} must be [low, high] with ${min} <= low <= high, got ${Array.isArray(range) ? `[${range.map(describe).join(', ')}]` : describe(range)}`);
+  }
   return [low, high];
 }
 
@@ -46,7 +50,8 @@ function checkRange([low, high]: Range, what: string, min = 0): Range {
  * as torchvision's RandomResizedCrop (up to ten tries per sample, then the central crop),
  * bilinearly without antialiasing: one grid_sample for the batch.
  */
-export function randomResizedCrop({ size, scale = [0.08, 1], ratio = [3 / 4, 4 / 3] }: { size: number | [number, number]; scale?: Range; ratio?: Range }): Transform {
+export function randomResizedCrop(options: { size: number | [number, number]; scale?: Range; ratio?: Range }): Transform {
+  const { size, scale = [0.08, 1], ratio = [3 / 4, 4 / 3] } = checkOptions('randomResizedCrop', options, ['options', 1]);
   pair(size, 'randomResizedCrop: size');
   checkRange(scale, 'randomResizedCrop: scale');
   checkRange(ratio, 'randomResizedCrop: ratio', Number.MIN_VALUE);
@@ -88,8 +93,12 @@ function centralCropSize(height: number, width: number, [low, high]: Range): [nu
  * Pads each sample (`padding`, torchvision's convention; `paddingMode` 'constant' with `fill`,
  * 'edge' or 'reflect') and crops a `size` window at a random integer offset: exact, two gathers.
  */
-export function randomCrop({ size, padding = 0, paddingMode = 'constant', fill = 0 }: { size: number | [number, number]; padding?: Padding; paddingMode?: PaddingMode; fill?: number }): Transform {
+export function randomCrop(options: { size: number | [number, number]; padding?: Padding; paddingMode?: PaddingMode; fill?: number }): Transform {
+  const { size, padding = 0, paddingMode = 'constant', fill = 0 } = checkOptions('randomCrop', options, ['options', 1]);
   const [height, width] = pair(size, 'randomCrop: size');
+  checkPadding(padding);
+  checkChoice('randomCrop', 'paddingMode', paddingMode, PADDING_MODE_NAMES);
+  checkNumber('randomCrop', 'fill', fill);
   return (x) => {
     batchShape(x, 'randomCrop');
     return tidy(() => {
@@ -103,13 +112,23 @@ export function randomCrop({ size, padding = 0, paddingMode = 'constant', fill =
   };
 }
 
+// torchvision's padding: one size, [leftRight, topBottom] or [left, top, right, bottom].
+function checkPadding(padding: unknown): void {
+  const size = (n: unknown, name: string | [string, number]) => checkInt('randomCrop', name, n, 0);
+  if (Array.isArray(padding) && padding.length !== 2 && padding.length !== 4) throw new RangeError(`randomCrop: padding must be one size or a list of 2 or 4, got ${padding.length}`);
+  if (Array.isArray(padding)) checkArray('randomCrop', 'padding', padding, size);
+  else size(padding, 'padding');
+}
+
 /**
  * Shifts each sample by a random whole number of pixels in [-pixels, pixels] along each axis,
  * filling with the mirror image by default (Mean Teacher's RandomTranslateWithReflect), or with
  * `mode` 'edge' or 'constant' (zeros). Same size out.
  */
-export function translate({ pixels, mode = 'reflect' }: { pixels: number; mode?: PaddingMode }): Transform {
-  if (!Number.isInteger(pixels) || pixels < 0) throw new RangeError(`translate: pixels must be a non-negative integer, got ${pixels}`);
+export function translate(options: { pixels: number; mode?: PaddingMode }): Transform {
+  const { pixels, mode = 'reflect' } = checkOptions('translate', options, ['options', 1]);
+  if (!Number.isSafeInteger(pixels) || pixels < 0) throw new RangeError(`translate: pixels must be a non-negative integer, got ${describe(pixels)}`);
+  checkChoice('translate', 'mode', mode, PADDING_MODE_NAMES);
   return (x) => {
     const [, , height, width] = batchShape(x, 'translate');
     return randomCrop({ size: [height, width], padding: pixels, paddingMode: mode })(x);
@@ -117,7 +136,8 @@ export function translate({ pixels, mode = 'reflect' }: { pixels: number; mode?:
 }
 
 /** Mirrors each sample left-right with probability `p` (default 0.5). */
-export function horizontalFlip({ p = 0.5 }: { p?: number } = {}): Transform {
+export function horizontalFlip(options: { p?: number } = {}): Transform {
+  const { p = 0.5 } = checkOptions('horizontalFlip', options, ['options', 1]);
   probability(p, 'horizontalFlip');
   return (x) => {
     batchShape(x, 'horizontalFlip');
@@ -129,14 +149,13 @@ export function horizontalFlip({ p = 0.5 }: { p?: number } = {}): Transform {
 export type Jitter = number | Range;
 
 function factorRange(value: Jitter, what: string): Range | undefined {
-  const range: Range = typeof value === 'number' ? [Math.max(0, 1 - value), 1 + value] : value;
-  checkRange(range, `colorJitter: ${what}`);
+  // A negative strength is refused (as torchvision does), not clipped into a range.
+  const range = checkRange(typeof value === 'number' ? [value >= 0 ? Math.max(0, 1 - value) : NaN, 1 + value] : value, `colorJitter: ${what}`);
   return range[0] === 1 && range[1] === 1 ? undefined : range;
 }
 
 function hueRange(value: Jitter): Range | undefined {
-  const range: Range = typeof value === 'number' ? [-value, value] : value;
-  checkRange(range, 'colorJitter: hue', -0.5);
+  const range = checkRange(typeof value === 'number' ? [-value, value] : value, 'colorJitter: hue', -0.5);
   if (range[1] > 0.5) throw new RangeError(`colorJitter: hue must lie in [-0.5, 0.5], got [${range}]`);
   return range[0] === 0 && range[1] === 0 ? undefined : range;
 }
@@ -149,7 +168,8 @@ function hueRange(value: Jitter): Range | undefined {
  * On 1-channel batches brightness and contrast apply and saturation and hue are the identity.
  * Zero strengths are skipped, so all-zero options return the input itself.
  */
-export function colorJitter({ brightness = 0, contrast = 0, saturation = 0, hue = 0, p = 1 }: { brightness?: Jitter; contrast?: Jitter; saturation?: Jitter; hue?: Jitter; p?: number } = {}): Transform {
+export function colorJitter(options: { brightness?: Jitter; contrast?: Jitter; saturation?: Jitter; hue?: Jitter; p?: number } = {}): Transform {
+  const { brightness = 0, contrast = 0, saturation = 0, hue = 0, p = 1 } = checkOptions('colorJitter', options, ['options', 1]);
   probability(p, 'colorJitter');
   const adjustments: [Range | undefined, (x: Tensor, factor: Tensor) => Tensor][] = [
     [factorRange(brightness, 'brightness'), functional.adjustBrightness],
@@ -179,7 +199,8 @@ export function colorJitter({ brightness = 0, contrast = 0, saturation = 0, hue 
 }
 
 /** Turns each sample gray (kept with C channels) with probability `p` (default 0.1). The identity on 1-channel batches. */
-export function randomGrayscale({ p = 0.1 }: { p?: number } = {}): Transform {
+export function randomGrayscale(options: { p?: number } = {}): Transform {
+  const { p = 0.1 } = checkOptions('randomGrayscale', options, ['options', 1]);
   probability(p, 'randomGrayscale');
   return (x) => {
     const [, channels] = batchShape(x, 'randomGrayscale');
@@ -193,9 +214,11 @@ export function randomGrayscale({ p = 0.1 }: { p?: number } = {}): Transform {
  * uniformly from `sigma` (default [0.1, 2], MoCo v2's). `kernelSize` (odd) defaults to
  * 2 ceil(3 sigmaMax) + 1, shrunk to fit the image; reflect padding, as torchvision.
  */
-export function gaussianBlur({ sigma = [0.1, 2], p = 0.5, kernelSize }: { sigma?: number | Range; p?: number; kernelSize?: number } = {}): Transform {
+export function gaussianBlur(options: { sigma?: number | Range; p?: number; kernelSize?: number } = {}): Transform {
+  const { sigma = [0.1, 2], p = 0.5, kernelSize } = checkOptions('gaussianBlur', options, ['options', 1]);
   const range = checkRange(typeof sigma === 'number' ? [sigma, sigma] : sigma, 'gaussianBlur: sigma', Number.MIN_VALUE);
   probability(p, 'gaussianBlur');
+  if (kernelSize !== undefined && checkInt('gaussianBlur', 'kernelSize', kernelSize, 1) % 2 === 0) throw new RangeError(`gaussianBlur: kernelSize must be odd, got ${kernelSize}`);
   return (x) => {
     const [n, , height, width] = batchShape(x, 'gaussianBlur');
     const largest = 2 * Math.min(height, width) - 1;
@@ -208,8 +231,9 @@ export function gaussianBlur({ sigma = [0.1, 2], p = 0.5, kernelSize }: { sigma?
 }
 
 /** Adds Gaussian noise of standard deviation `std` to every element (not clamped). */
-export function gaussianNoise({ std }: { std: number }): Transform {
-  if (!(std >= 0)) throw new RangeError(`gaussianNoise: std must be >= 0, got ${std}`);
+export function gaussianNoise(options: { std: number }): Transform {
+  const { std } = checkOptions('gaussianNoise', options, ['options', 1]);
+  if (typeof std !== 'number' || !(std >= 0 && std < Infinity)) throw new RangeError(`gaussianNoise: std must be >= 0, got ${describe(std)}`);
   return (x) => {
     batchShape(x, 'gaussianNoise');
     return tidy(() => x.add(randnLike(x).mul(std)));
@@ -220,9 +244,13 @@ export function gaussianNoise({ std }: { std: number }): Transform {
  * `(x - mean) / std` per channel (torchvision's Normalize); `mean` and `std` have one entry per
  * channel (or one for all). Their tensors are made once per device and dtype.
  */
-export function normalize({ mean, std }: { mean: number[]; std: number[] }): Transform {
+export function normalize(options: { mean: number[]; std: number[] }): Transform {
+  const { mean, std } = checkOptions('normalize', options, ['options', 1]);
+  const finite = (v: unknown, name: string) => checkNumber('normalize', name, v);
+  checkArray('normalize', 'mean', mean, finite, 'an array of numbers');
+  checkArray('normalize', 'std', std, finite, 'an array of numbers');
   if (mean.length !== std.length || mean.length === 0) throw new Error(`normalize: mean (${mean.length}) and std (${std.length}) need the same, non-zero length`);
-  if (std.some((s) => s === 0)) throw new RangeError('normalize: std must not contain 0');
+  if (std.some((s) => s <= 0)) throw new RangeError(`normalize: std must be positive, got [${std}]`);
   const constants = new Map<string, [Tensor, Tensor]>();
   return (x) => {
     const [, channels] = batchShape(x, 'normalize');
@@ -239,6 +267,7 @@ export function normalize({ mean, std }: { mean: number[]; std: number[] }): Tra
 
 /** Applies the transforms in order, freeing each intermediate batch (never the input). */
 export function compose(transforms: Transform[]): Transform {
+  checkArray('compose', ['transforms', 1], transforms, (t, name) => (typeof t === 'function' ? t : fail('compose', name, 'a transform function', t)), 'an array of transforms');
   return (x) => {
     let out = x;
     for (const transform of transforms) {
