@@ -5,6 +5,7 @@ import { callOp } from '../ops';
 import { native } from '../native';
 import { noGrad } from '../autograd';
 import type { Tensor } from '../tensor';
+import { checkOptions, describe, fail } from '../check';
 
 /** What to do with buffers (BatchNorm's running statistics): copy the source's, average them, or leave them. */
 export type BufferPolicy = 'copy' | 'ema' | 'none';
@@ -13,6 +14,11 @@ export type BufferPolicy = 'copy' | 'ema' | 'none';
 export interface HasWeights {
   parameters(): Iterable<Tensor>;
   buffers(): Iterable<Tensor>;
+}
+
+function checkWeights(name: string, position: number, value: unknown): void {
+  const m = value as Partial<HasWeights> | null;
+  if (typeof m?.parameters !== 'function' || typeof m.buffers !== 'function') fail('emaUpdate', [name, position], 'a Module', value);
 }
 
 function pairedLists(what: string, target: Iterable<Tensor>, source: Iterable<Tensor>): [Tensor[], Tensor[]] {
@@ -57,11 +63,13 @@ function updateBuffers(target: Tensor[], source: Tensor[], decay: number, policy
  */
 export function emaUpdate(target: HasWeights, source: HasWeights, decay: number, options: { buffers?: BufferPolicy } = {}): void {
   if (typeof decay !== 'number' || !(decay >= 0 && decay <= 1)) {
-    throw new RangeError(`emaUpdate: decay must be a number in [0, 1], got ${String(decay)}`);
+    throw new RangeError(`emaUpdate: decay must be a number in [0, 1], got ${describe(decay)}`);
   }
-  const policy = options.buffers ?? 'copy';
+  checkWeights('target', 1, target);
+  checkWeights('source', 2, source);
+  const policy = checkOptions('emaUpdate', options, ['options', 4]).buffers ?? 'copy';
   if (policy !== 'copy' && policy !== 'ema' && policy !== 'none') {
-    throw new Error(`emaUpdate: buffers must be 'copy', 'ema' or 'none', got '${String(policy)}'`);
+    throw new Error(`emaUpdate: buffers must be 'copy', 'ema' or 'none', got ${describe(policy)}`);
   }
   const [tp, sp] = pairedLists('parameters', target.parameters(), source.parameters());
   const [tb, sb] = policy === 'none' ? [[], []] : pairedLists('buffers', target.buffers(), source.buffers());

@@ -4,6 +4,7 @@ import { arange, cat, zeros } from '../factories';
 import { crossEntropy, normalize } from '../functional';
 import { Tensor } from '../tensor';
 import { KeyQueue } from './queue';
+import { checkTensor, describe } from '../check';
 
 export interface ContrastiveOutput {
   /** [N, 1 + K] for infoNCE (positive first), [N, N] for in-batch negatives; already divided by T. */
@@ -15,10 +16,12 @@ export interface ContrastiveOutput {
 
 function checkPair(fn: string, q: Tensor, k: Tensor, temperature: number): void {
   if (!(q instanceof Tensor) || !(k instanceof Tensor)) throw new Error(`${fn}: q and k must be Tensors [N, C]`);
+  checkTensor(fn, ['q', 1], q);
+  checkTensor(fn, ['k', 2], k);
   if (q.ndim !== 2 || q.shape.join() !== k.shape.join()) {
     throw new Error(`${fn}: q and k must both be [N, C], got [${q.shape.join(', ')}] and [${k.shape.join(', ')}]`);
   }
-  if (!(typeof temperature === 'number' && temperature > 0)) throw new Error(`${fn}: temperature must be a positive number, got ${temperature}`);
+  if (!(typeof temperature === 'number' && temperature > 0 && temperature < Infinity)) throw new Error(`${fn}: temperature must be a positive number, got ${describe(temperature)}`);
 }
 
 /**
@@ -30,7 +33,7 @@ function checkPair(fn: string, q: Tensor, k: Tensor, temperature: number): void 
 export function infoNCE(q: Tensor, k: Tensor, queue: KeyQueue | Tensor, temperature: number): ContrastiveOutput {
   checkPair('infoNCE', q, k, temperature);
   const negatives: Tensor = queue instanceof KeyQueue ? queue.keys : queue;
-  if (!(negatives instanceof Tensor) || negatives.ndim !== 2 || negatives.shape[0] !== q.shape[1]) {
+  if (!(negatives instanceof Tensor) || negatives.isDisposed || negatives.ndim !== 2 || negatives.shape[0] !== q.shape[1]) {
     throw new Error(`infoNCE: queue must be [${q.shape[1]}, K] (a KeyQueue or its keys)`);
   }
   const lPos = q.mul(k).sum(1, { keepdim: true }); // N x 1

@@ -2,8 +2,11 @@
 // each returns the SUM over the minibatch; the caller divides by the minibatch size.
 import * as F from '../functional';
 import type { Tensor } from '../tensor';
+import { checkTensor } from '../check';
 
 function checkPair(name: string, a: Tensor, b: Tensor): number {
+  checkTensor(name, ['input', 1], a);
+  checkTensor(name, ['target', 2], b);
   const sa = a.shape;
   const sb = b.shape;
   if (sa.length < 2 || sa.length !== sb.length || sa.some((d, i) => d !== sb[i])) {

@@ -8,6 +8,13 @@ import { zeros } from '../factories';
 import { emaUpdate, BufferPolicy, HasWeights } from './ema';
 import { softmaxMseLoss, softmaxKlLoss, symmetricMseLoss } from './losses';
 import { sigmoidRampup } from './ramps';
+import { checkNumber, checkOptions, checkTensor, describe } from '../check';
+
+// A hyper-parameter that must be a number satisfying `ok` (the messages name the bounds).
+function hyper(value: unknown, what: string, ok: (v: number) => boolean): number {
+  if (typeof value !== 'number' || !ok(value)) throw new RangeError(`MeanTeacher: ${what}, got ${describe(value)}`);
+  return value;
+}
 
 /** What Mean Teacher needs of a model: a `Module`. */
 export interface TeachableModule extends HasWeights {
@@ -59,18 +66,15 @@ export class MeanTeacher<M extends TeachableModule> {
   readonly teacherTrainMode: boolean;
 
   constructor(options: MeanTeacherOptions<M>) {
-    const { student, emaDecay = 0.999, consistency = 'mse', consistencyWeight = 100, consistencyRampup = 5 } = options;
+    const { student, emaDecay = 0.999, consistency = 'mse', consistencyWeight = 100, consistencyRampup = 5 } = checkOptions('MeanTeacher', options, ['options', 1]);
     if (!student || typeof student.copy !== 'function') throw new TypeError('MeanTeacher: student must be a Module');
-    if (!(emaDecay >= 0 && emaDecay <= 1)) throw new RangeError(`MeanTeacher: emaDecay must be in [0, 1], got ${emaDecay}`);
-    if (consistency !== 'mse' && consistency !== 'kl') throw new Error(`MeanTeacher: consistency must be 'mse' or 'kl', got '${consistency}'`);
-    if (!(consistencyWeight >= 0)) throw new RangeError(`MeanTeacher: consistencyWeight must be >= 0, got ${consistencyWeight}`);
-    if (!(consistencyRampup >= 0)) throw new RangeError(`MeanTeacher: consistencyRampup must be >= 0, got ${consistencyRampup}`);
+    if (consistency !== 'mse' && consistency !== 'kl') throw new Error(`MeanTeacher: consistency must be 'mse' or 'kl', got ${describe(consistency)}`);
     this.student = student;
-    this.emaDecay = emaDecay;
+    this.emaDecay = hyper(emaDecay, 'emaDecay must be in [0, 1]', (d) => d >= 0 && d <= 1);
     this.consistency = consistency;
-    this.consistencyWeight = consistencyWeight;
-    this.consistencyRampup = consistencyRampup;
-    this.logitDistanceCost = options.logitDistanceCost ?? -1;
+    this.consistencyWeight = hyper(consistencyWeight, 'consistencyWeight must be >= 0', (w) => w >= 0 && w < Infinity);
+    this.consistencyRampup = hyper(consistencyRampup, 'consistencyRampup must be >= 0', (r) => r >= 0 && r < Infinity);
+    this.logitDistanceCost = checkNumber('MeanTeacher', 'logitDistanceCost', options.logitDistanceCost ?? -1);
     this.buffers = options.buffers ?? 'none';
     this.teacherTrainMode = options.teacherTrainMode ?? true;
     // The authors detach the teacher's parameters: it learns only through the EMA.
@@ -92,7 +96,7 @@ export class MeanTeacher<M extends TeachableModule> {
 
   /** The EMA rate at `step`: the true average over the first steps, then `emaDecay`. */
   alpha(step: number): number {
-    if (!Number.isInteger(step) || step < 0) throw new RangeError(`MeanTeacher: step must be an integer >= 0, got ${step}`);
+    if (!Number.isSafeInteger(step) || step < 0) throw new RangeError(`MeanTeacher: step must be an integer >= 0, got ${describe(step)}`);
     return Math.min(1 - 1 / (step + 1), this.emaDecay);
   }
 
@@ -106,6 +110,9 @@ export class MeanTeacher<M extends TeachableModule> {
    * the consistency ramp-up. Every part is divided by the minibatch size (labeled + unlabeled).
    */
   loss(args: { student: Outputs; teacher: Outputs; targets: Tensor; epoch: number }): MeanTeacherLoss {
+    checkOptions('MeanTeacher.loss', args, ['args', 1]);
+    checkTensor('MeanTeacher.loss', 'targets', args.targets);
+    checkNumber('MeanTeacher.loss', 'epoch', args.epoch);
     const [classLogit, consLogit] = this.heads(args.student, 'student');
     const teacherLogit = this.heads(args.teacher, 'teacher')[0].detach();
     const minibatchSize = args.targets.shape[0];
@@ -136,8 +143,8 @@ export class MeanTeacher<M extends TeachableModule> {
     }
     if (Array.isArray(outputs)) {
       if (outputs.length !== 2) throw new Error(`MeanTeacher.loss: two heads expected from the ${who}, got ${outputs.length}`);
-      return outputs;
+      return [checkTensor('MeanTeacher.loss', `${who}[0]`, outputs[0]), checkTensor('MeanTeacher.loss', `${who}[1]`, outputs[1])];
     }
-    return [outputs, outputs];
+    return [checkTensor('MeanTeacher.loss', who, outputs), outputs];
   }
 }

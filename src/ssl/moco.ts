@@ -9,6 +9,7 @@ import { tensorOp } from '../tensor';
 import type { Tensor } from '../tensor';
 import { emaUpdate } from './ema';
 import { ContrastiveOutput, inBatchInfoNCE, infoNCE } from './info-nce';
+import { checkInt, checkOptions, checkTensor, describe } from '../check';
 import { KeyQueue } from './queue';
 import { convertSplitBatchNorm } from './split-batch-norm';
 
@@ -70,7 +71,7 @@ export function cosineMomentum(progress: number, m0: number): number {
 }
 
 function checkRange(value: number, what: string, ok: (v: number) => boolean): number {
-  if (typeof value !== 'number' || !ok(value)) throw new Error(`MoCo: ${what}, got ${String(value)}`);
+  if (typeof value !== 'number' || !ok(value)) throw new Error(`MoCo: ${what}, got ${describe(value)}`);
   return value;
 }
 
@@ -97,15 +98,15 @@ export class MoCo extends Module {
 
   constructor(options: MoCoOptions) {
     super();
-    const { encoder, version = 2, mlpDim = 4096, bnSplits = 1 } = options ?? ({} as MoCoOptions);
+    const { encoder, version = 2, mlpDim = 4096, bnSplits = 1 } = checkOptions('MoCo', options, ['options', 1]);
     if (!(encoder instanceof Module)) throw new Error('MoCo: `encoder` must be a Module (the query encoder)');
-    if (version !== 1 && version !== 2 && version !== 3) throw new Error(`MoCo: version must be 1, 2 or 3, got ${String(version)}`);
+    if (version !== 1 && version !== 2 && version !== 3) throw new Error(`MoCo: version must be 1, 2 or 3, got ${describe(version)}`);
     this.version = version;
     const fc = finalLinear(encoder);
-    this.dim = options.dim ?? fc.outFeatures;
+    this.dim = options.dim === undefined ? fc.outFeatures : checkInt('MoCo', 'dim', options.dim, 1);
     if (version !== 3 && this.dim !== fc.outFeatures) throw new Error(`MoCo: encoder.fc outputs ${fc.outFeatures} features but dim is ${this.dim}`);
     this.momentum = checkRange(options.momentum ?? (version === 3 ? 0.99 : 0.999), 'momentum must be in [0, 1]', (m) => m >= 0 && m <= 1);
-    this.temperature = checkRange(options.temperature ?? DEFAULT_TEMPERATURE[version], 'temperature must be positive', (t) => t > 0);
+    this.temperature = checkRange(options.temperature ?? DEFAULT_TEMPERATURE[version], 'temperature must be positive', (t) => t > 0 && t < Infinity);
     checkRange(bnSplits, 'bnSplits must be a positive integer', (s) => Number.isInteger(s) && s >= 1);
     if (version === 3 && options.shuffleBN) throw new Error('MoCo: v3 has no shuffle BN (the official code uses SyncBN across GPUs)');
     this.shuffleBN = version !== 3 && (options.shuffleBN ?? true);
@@ -122,7 +123,7 @@ export class MoCo extends Module {
         const dimMlp = fc.inFeatures;
         (encoder as unknown as { fc: Module }).fc = new Sequential(new Linear(dimMlp, dimMlp).to(device), new ReLU(), fc);
       }
-      const size = checkRange(options.queueSize ?? 65536, 'queueSize must be a positive integer', (k) => Number.isInteger(k) && k >= 1);
+      const size = checkRange(options.queueSize ?? 65536, 'queueSize must be a positive integer', (k) => Number.isSafeInteger(k) && k >= 1);
       this.queue = new KeyQueue({ dim: this.dim, size, device });
       this.encoder_q = encoder;
       this.encoder_k = this.keyEncoderOf(encoder);
@@ -155,6 +156,8 @@ export class MoCo extends Module {
   }
 
   forward(imQ: Tensor, imK: Tensor): MoCoOutput {
+    checkTensor('MoCo.forward', ['imQ', 1], imQ);
+    checkTensor('MoCo.forward', ['imK', 2], imK);
     if (this.version === 3) return this.symmetricLoss(imQ, imK);
     const q = normalize(this.encoderQ.call(imQ), { dim: 1 });
     const k = noGrad(() => {

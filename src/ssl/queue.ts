@@ -6,6 +6,7 @@ import { randn, zeros } from '../factories';
 import { keep, tidy } from '../scope';
 import { Tensor } from '../tensor';
 import type { Device } from '../types';
+import { checkOptions, checkTensor, describe } from '../check';
 
 export interface KeyQueueOptions {
   /** The key dimension (the encoder's output size). */
@@ -16,8 +17,8 @@ export interface KeyQueueOptions {
 }
 
 function positiveInteger(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new Error(`KeyQueue: ${what} must be a positive integer, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new Error(`KeyQueue: ${what} must be a positive integer, got ${describe(value)}`);
   }
   return value;
 }
@@ -31,6 +32,7 @@ export class KeyQueue {
   readonly ptr: Tensor;
 
   constructor(options: KeyQueueOptions) {
+    checkOptions('KeyQueue', options, ['options', 1]);
     this.dim = positiveInteger(options?.dim, 'dim');
     this.size = positiveInteger(options?.size, 'size');
     const device = options.device ?? 'cpu';
@@ -46,7 +48,7 @@ export class KeyQueue {
 
   set pointer(value: number) {
     if (!Number.isInteger(value) || value < 0 || value >= this.size) {
-      throw new Error(`KeyQueue: pointer must be an integer in [0, ${this.size}), got ${value}`);
+      throw new Error(`KeyQueue: pointer must be an integer in [0, ${this.size}), got ${describe(value)}`);
     }
     this.ptr.fill_(value);
   }
@@ -79,6 +81,7 @@ export class KeyQueue {
 
   private check(keys: Tensor): void {
     if (!(keys instanceof Tensor)) throw new Error('KeyQueue.enqueue: keys must be a Tensor [batch, dim]');
+    checkTensor('KeyQueue.enqueue', ['keys', 1], keys);
     const shape = keys.shape;
     if (shape.length !== 2 || shape[1] !== this.dim || shape[0] < 1) {
       throw new Error(`KeyQueue.enqueue: keys must have shape [batch, ${this.dim}], got [${shape.join(', ')}]`);

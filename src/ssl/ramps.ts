@@ -1,11 +1,12 @@
 // Ramp-up and ramp-down schedules of Mean Teacher (Tarvainen & Valpola 2017), as the authors'
 // ramps.py defines them: the consistency weight ramps up with a sigmoid-shaped curve, the learning
 // rate ramps up linearly (arXiv:1706.02677) and down along one cosine half-period (arXiv:1608.03983).
+import { describe } from '../check';
 
 function checkFinite(name: string, values: Record<string, number>): void {
   for (const [key, value] of Object.entries(values)) {
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new TypeError(`${name}: ${key} must be a finite number, got ${String(value)}`);
+      throw new TypeError(`${name}: ${key} must be a finite number, got ${describe(value)}`);
     }
   }
 }
