@@ -1,11 +1,13 @@
 // torch.jit.load: a TorchScript module saved from Python (torch.jit.script / trace + save), usable
 // and trainable like any other Module. Its parameters and buffers are the scripted module's own
 // tensors (native/jit.cc), so optimizers and gradients act on it directly.
+import * as fs from 'fs';
 import { native } from './native';
 import { Module, parseTarget } from './nn/module';
 import type { ModuleTarget } from './nn/module';
 import { keep } from './scope';
-import { writeFileAtomic } from './serialization';
+import { checkLoadArguments, writeFileAtomic } from './serialization';
+import { FileFormatError, TorchError } from './errors';
 import { Tensor } from './tensor';
 import type { Device } from './types';
 
@@ -99,11 +101,14 @@ export class ScriptModule extends Module {
 
 /** Loads a TorchScript file saved by Python's `torch.jit.save` (onto `device`, default as saved). */
 export function load(file: string, options: { device?: Device } = {}): ScriptModule {
+  const { device } = checkLoadArguments('torch.jit.load', file, options);
   let id: number;
   try {
-    id = jitNative.jitLoad(file, options.device);
+    id = jitNative.jitLoad(file, device);
   } catch (e) {
-    throw new Error(`torch.jit.load: ${file}: ${(e as Error).message}`);
+    // LibTorch reads the file itself: one that is there but refused is not a TorchScript archive.
+    const Kind = fs.existsSync(file) && fs.statSync(file).isFile() ? FileFormatError : TorchError;
+    throw new Kind(`torch.jit.load: ${file}: ${(e as Error).message}`, { cause: e });
   }
   return new ScriptModule(id);
 }

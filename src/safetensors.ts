@@ -1,8 +1,8 @@
 // torch.safetensors: the safetensors format (huggingface/safetensors): an 8-byte little-endian
 // header length, a JSON header mapping each name to { dtype, shape, data_offsets } (plus an
 // optional "__metadata__" of strings), then the tensors' raw little-endian bytes.
-import * as fs from 'fs';
-import { writeFileAtomic } from './serialization';
+import { checkLoadArguments, readFile, writeFileAtomic } from './serialization';
+import { FileFormatError } from './errors';
 import { Tensor } from './tensor';
 import { tensorBytes, tensorFromBytes } from './tensor-bytes';
 import type { Device, Dtype } from './types';
@@ -51,14 +51,10 @@ export function save(record: Record<string, Tensor>, file: string, options: { me
 
 /** Reads a safetensors file: its tensors by name (on `device`, default the CPU). */
 export function load(file: string, options: { device?: Device } = {}): Record<string, Tensor> {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (e) {
-    throw new Error(`safetensors.load: cannot read ${file}: ${(e as Error).message}`);
-  }
-  const fail = (why: string): never => {
-    throw new Error(`safetensors.load: ${file} is not a valid safetensors file: ${why}`);
+  const { device } = checkLoadArguments('safetensors.load', file, options);
+  const bytes = readFile('safetensors.load', file);
+  const fail = (why: string, cause?: unknown): never => {
+    throw new FileFormatError(`safetensors.load: ${file} is not a valid safetensors file: ${why}`, { cause });
   };
   if (bytes.length < 8) fail('shorter than its 8-byte header length');
   const headerLength = Number(bytes.readBigUInt64LE(0));
@@ -67,7 +63,7 @@ export function load(file: string, options: { device?: Device } = {}): Record<st
   try {
     header = JSON.parse(bytes.toString('utf8', 8, 8 + headerLength));
   } catch (e) {
-    return fail(`header is not JSON (${(e as Error).message})`);
+    return fail(`header is not JSON (${(e as Error).message})`, e);
   }
   const data = bytes.subarray(8 + headerLength);
   const out: Record<string, Tensor> = {};
@@ -81,7 +77,7 @@ export function load(file: string, options: { device?: Device } = {}): Record<st
       fail(`'${name}' has data offsets [${begin}, ${end}] that do not fit its shape [${entry.shape}] or the file`);
     }
     const t = tensorFromBytes(data.subarray(begin, end), dtype, entry.shape);
-    out[name] = options.device ? moveTo(t, options.device) : t;
+    out[name] = device ? moveTo(t, device) : t;
   }
   return out;
 }

@@ -16,6 +16,8 @@ import { tensorFromBytes } from './tensor-bytes';
 import { TensorStorages } from './tensor-storages';
 import type { Device, Dtype } from './types';
 import { unpickle } from './unpickler';
+import { checkOptions, fail } from './check';
+import { FileFormatError, TorchError } from './errors';
 import { readZipEntries, readZipEntry, RECORD_ALIGNMENT, ZipEntry, ZipWriter } from './zip';
 
 let tempFiles = 0;
@@ -124,6 +126,7 @@ function serializationId(names: string[], crcs: number[]): string {
  * written as ints, others as floats. The write is atomic.
  */
 export function save(obj: unknown, file: string): void {
+  if (typeof file !== 'string') fail('torch.save', ['file', 2], 'a path', file);
   writeFileAtomic(file, serialize(obj));
 }
 
@@ -134,16 +137,32 @@ export function save(obj: unknown, file: string): void {
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function load(file: string, options: { device?: Device } = {}): any {
-  let bytes: Buffer;
+  const { device } = checkLoadArguments('torch.load', file, options);
+  const bytes = readFile('torch.load', file);
   try {
-    bytes = fs.readFileSync(file);
+    return readTorchFile(bytes, device);
   } catch (e) {
-    throw new Error(`torch.load: cannot read ${file}: ${(e as Error).message}`);
+    // Whatever stops the reading of the bytes (a bad record, a short buffer) is the file's fault.
+    throw new FileFormatError(`torch.load: ${file}: ${(e as Error).message}`, { cause: e });
   }
+}
+
+const DEVICE = /^(cpu|cuda)(:\d+)?$/;
+
+/** The path (a string: a number would be read as a file descriptor) and `{ device }` of a load. */
+export function checkLoadArguments(where: string, file: unknown, options: { device?: Device }): { device?: Device } {
+  if (typeof file !== 'string') fail(where, ['file', 1], 'a path', file);
+  const { device } = checkOptions(where, options, ['options', 2]);
+  if (device !== undefined && !(typeof device === 'string' && DEVICE.test(device))) fail(where, 'device', "'cpu', 'cuda' or 'cuda:N'", device);
+  return { device };
+}
+
+/** A file's bytes; a file that cannot be read is a TorchError with the system's error as its cause. */
+export function readFile(where: string, file: string): Buffer {
   try {
-    return readTorchFile(bytes, options.device);
+    return fs.readFileSync(file);
   } catch (e) {
-    throw new Error(`torch.load: ${file}: ${(e as Error).message}`);
+    throw new TorchError(`${where}: cannot read ${file}: ${(e as Error).message}`, { cause: e });
   }
 }
 
@@ -153,24 +172,24 @@ const PICKLE_PROTOCOL_2 = 0x0280;
 function readTorchFile(bytes: Buffer, device?: Device): unknown {
   if (bytes.length < 4 || bytes.readUInt32LE(0) !== ZIP_MAGIC) {
     if (bytes.length >= 2 && bytes.readUInt16LE(0) === PICKLE_PROTOCOL_2) {
-      throw new Error(
+      throw new FileFormatError(
         "this is PyTorch's legacy (pre-1.6) file format, which is not supported: re-save it in Python with torch.save(torch.load(path), path)",
       );
     }
-    throw new Error('not a PyTorch file (no zip archive at the start; is it truncated or another format?)');
+    throw new FileFormatError('not a PyTorch file (no zip archive at the start; is it truncated or another format?)');
   }
   const entries = readZipEntries(bytes);
   const names = [...entries.keys()];
-  if (names.some((name) => name.endsWith('/constants.pkl'))) throw new Error('this is a TorchScript archive: open it with torch.jit.load');
+  if (names.some((name) => name.endsWith('/constants.pkl'))) throw new FileFormatError('this is a TorchScript archive: open it with torch.jit.load');
   const pickle = names.find((name) => name.endsWith('data.pkl') && name.split('/').length === 2);
-  if (!pickle) throw new Error('no data.pkl record in the archive');
+  if (!pickle) throw new FileFormatError('no data.pkl record in the archive');
   const prefix = pickle.slice(0, -'data.pkl'.length);
   const storages = new Map<string, Tensor>();
   const storage = (dtype: Dtype, key: string): Tensor => {
     let t = storages.get(key);
     if (!t) {
       const entry: ZipEntry | undefined = entries.get(`${prefix}data/${key}`);
-      if (!entry) throw new Error(`storage record data/${key} is missing (the file is truncated?)`);
+      if (!entry) throw new FileFormatError(`storage record data/${key} is missing (the file is truncated?)`);
       const raw = readZipEntry(bytes, entry);
       const cpu = tensorFromBytes(raw, dtype, [raw.length / elementSize(dtype)]);
       t = device ? cpu.to(device) : cpu;
@@ -183,7 +202,7 @@ function readTorchFile(bytes: Buffer, device?: Device): unknown {
     findClass: (module, name) => torchGlobal(module, name),
     persistentLoad: (pid) => {
       const [kind, type, key] = pid as [string, { storageDtype?: Dtype }, string];
-      if (kind !== 'storage' || !type?.storageDtype) throw new Error(`unsupported persistent id ${JSON.stringify(kind)}`);
+      if (kind !== 'storage' || !type?.storageDtype) throw new FileFormatError(`unsupported persistent id ${JSON.stringify(kind)}`);
       return storage(type.storageDtype, String(key));
     },
   });
@@ -256,7 +275,7 @@ function torchGlobal(module: string, name: string): unknown {
   }
   if (module === 'torch' && STORAGE_DTYPES[name]) return { storageDtype: STORAGE_DTYPES[name] };
   if (module === 'torch' && DTYPE_NAMES[name]) return DTYPE_NAMES[name];
-  throw new Error(
+  throw new FileFormatError(
     `the file holds a Python object of class ${qualified}, which cannot be loaded here ` +
       '(only tensors, numbers, strings, lists and dicts: save a state_dict rather than a whole object)',
   );
@@ -277,7 +296,7 @@ function toPlain(value: unknown, seen = new Map<object, unknown>()): unknown {
     seen.set(value, out);
     for (const [key, item] of value) {
       if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'bigint') {
-        throw new Error(`a dict has a key of type ${typeof key}, which a JS object cannot hold`);
+        throw new FileFormatError(`a dict has a key of type ${typeof key}, which a JS object cannot hold`);
       }
       Object.defineProperty(out, String(key), { value: toPlain(item, seen), enumerable: true, writable: true, configurable: true });
     }

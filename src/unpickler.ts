@@ -2,6 +2,7 @@
 // data in PyTorch files. Python dicts become Maps (keys keep their types), lists and tuples
 // arrays; globals and persistent ids are resolved by the caller's hooks, which is where tensors
 // are made. Nothing here runs arbitrary code: unknown globals are refused by the hooks.
+import { FileFormatError } from './errors';
 
 export interface UnpickleHooks {
   /** The value for Python global `module.name`: a function to call (REDUCE, NEWOBJ) or a value. */
@@ -10,7 +11,8 @@ export interface UnpickleHooks {
   persistentLoad(pid: unknown): unknown;
 }
 
-export class UnpicklingError extends Error {}
+/** Pickle data this reader cannot make sense of: a damaged or unsupported file. */
+export class UnpicklingError extends FileFormatError {}
 
 // Marks the stack position of a MARK opcode.
 const MARK = Symbol('mark');
@@ -18,7 +20,7 @@ const MARK = Symbol('mark');
 type Callable = (...args: unknown[]) => unknown;
 
 function call(fn: unknown, args: unknown[], what: string): unknown {
-  if (typeof fn !== 'function') throw new UnpicklingError(`${what}: ${String(fn)} is not callable`);
+  if (typeof fn !== 'function') throw new UnpicklingError(`${what}: ${typeof fn === 'symbol' ? 'a symbol' : String(fn)} is not callable`);
   return (fn as Callable)(...args);
 }
 

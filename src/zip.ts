@@ -1,8 +1,10 @@
 // Zip archives held in memory, PyTorch's file format: reads the entries (stored records, and
 // deflated ones and zip64 too) and writes archives the way PyTorch's own writer lays them out.
 import { crc32, inflateRawSync } from 'zlib';
+import { FileFormatError } from './errors';
 
-export class ZipError extends Error {}
+/** A zip archive that is damaged, or one the zip format cannot hold without zip64. */
+export class ZipError extends FileFormatError {}
 
 export interface ZipEntry {
   name: string;
