@@ -2,9 +2,11 @@
 // LibTorch's own messages are checked against the ones PyTorch raises for the same call. (Errors
 // made by the addon come from Node's main realm, not jest's sandbox: they are told by `name`.)
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as torch from '../src';
-import { F } from '../src';
+import { ArgumentError, ArgumentValueError, DisposedTensorError, F, FileFormatError, TorchError, errors, nn, optim } from '../src';
 import { Case, runParity } from './oracle/parity';
 
 const errorOf = (fn: () => unknown): Error => {
@@ -193,4 +195,80 @@ test('the process survives every error class (a fresh process tries each, then e
   expect(result.stderr).toBe('');
   expect(result.status).toBe(0);
   expect(result.stdout.trim()).toBe('6 4');
+});
+
+// The error kinds (src/errors.ts): what each bad input raises, caught by kind, with PyTorch's
+// style of message naming the function, the argument and what came instead.
+describe('error kinds', () => {
+  test('a wrong argument type names the function, the argument and its position', () => {
+    const e = errorOf(() => new nn.Linear('3' as never, 2));
+    expect(e.message).toBe("Linear: argument 'inFeatures' (position 1) must be a non-negative integer, got string '3'");
+    expect(e).toBeInstanceOf(ArgumentError);
+    expect(e).toBeInstanceOf(TypeError);
+    expect(e).toBeInstanceOf(TorchError);
+    expect(e.name).toBe('TypeError');
+    expect((e as ArgumentError).code).toBe('ERR_TORCH_ARGUMENT');
+  });
+
+  test("an optimizer's hyper-parameter of the wrong type is named, not taken for a missing one", () => {
+    const params = new nn.Linear(2, 2).parameters();
+    expect(errorOf(() => new optim.SGD(params, { lr: '0.1' as never })).message).toBe("SGD: option 'lr' must be a number, got string '0.1'");
+    const nan = errorOf(() => new optim.Adam(params, { lr: NaN }));
+    expect(nan.message).toBe('Adam: Invalid learning rate: NaN');
+    expect(nan).toBeInstanceOf(ArgumentValueError);
+    expect(nan).toBeInstanceOf(RangeError);
+    expect(errorOf(() => new optim.Adam(params, { betas: [1.5, 0.9] })).message).toBe('Adam: Invalid beta parameter at index 0: 1.5');
+  });
+
+  test('a disposed tensor is a DisposedTensorError, raised here or by the addon', () => {
+    const t = torch.ones([2]);
+    t.dispose();
+    const here = errorOf(() => torch.nn.functional.mseLoss(t, torch.ones([2])));
+    expect(here.message).toBe("mseLoss: argument 'input' (position 1) has been disposed and cannot be used");
+    expect(here).toBeInstanceOf(DisposedTensorError);
+    expect((here as DisposedTensorError).code).toBe('ERR_TORCH_DISPOSED');
+    const addon = errorOf(() => t.exp());
+    expect(addon.message).toBe('exp: self has been disposed and cannot be used');
+    expect(addon).toBeInstanceOf(DisposedTensorError);
+    expect(addon).toBeInstanceOf(TorchError);
+    expect(errorOf(() => torch.ones([2]).exp().add('x' as never))).not.toBeInstanceOf(DisposedTensorError);
+  });
+
+  describe('files', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'error-kinds-'));
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    test('a damaged file is a FileFormatError naming the file, its cause kept', () => {
+      const file = path.join(dir, 'cut.pt');
+      torch.save({ w: torch.ones([4]) }, file);
+      fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 100));
+      const e = errorOf(() => torch.load(file));
+      expect(e).toBeInstanceOf(FileFormatError);
+      expect(e.message).toMatch(new RegExp(`^torch\\.load: ${file}: `));
+      expect(e.cause).toBeInstanceOf(FileFormatError);
+      const text = path.join(dir, 'text.safetensors');
+      fs.writeFileSync(text, Buffer.concat([Buffer.from([4, 0, 0, 0, 0, 0, 0, 0]), Buffer.from('nope')]));
+      const s = errorOf(() => torch.safetensors.load(text));
+      expect(s).toBeInstanceOf(FileFormatError);
+      expect(s.message).toMatch(/header is not JSON/);
+      expect(s.cause).toBeInstanceOf(SyntaxError);
+    });
+
+    test("a missing file is a TorchError with the system's error as its cause", () => {
+      const e = errorOf(() => torch.load(path.join(dir, 'missing.pt')));
+      expect(e).toBeInstanceOf(TorchError);
+      expect(e).not.toBeInstanceOf(FileFormatError);
+      expect(e.message).toMatch(/^torch\.load: cannot read .*missing\.pt: ENOENT/);
+      expect((e.cause as NodeJS.ErrnoException).code).toBe('ENOENT');
+    });
+
+    test('a path that is not a string is refused (a number would be read as a file descriptor)', () => {
+      expect(errorOf(() => torch.load(3 as never)).message).toBe("torch.load: argument 'file' (position 1) must be a path, got 3");
+    });
+  });
+
+  test('the kinds are also torch.errors.*', () => {
+    expect(errors.TorchError).toBe(TorchError);
+    expect(Object.keys(errors).sort()).toEqual(['ArgumentError', 'ArgumentValueError', 'DisposedTensorError', 'FileFormatError', 'TorchError']);
+  });
 });
