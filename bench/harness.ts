@@ -179,8 +179,9 @@ export function scratchDir(name: string): string {
 // ---- the Python peer ----------------------------------------------------------------------------
 
 // The peer is the PyTorch of the LibTorch momentum-torch was built against, unless BENCH_PYTHON says otherwise.
+// scripts/ is found from the package root: from dist/bench/, '../scripts' would be dist/scripts.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-export const PYTHON: string = process.env.BENCH_PYTHON ?? require('../scripts/build-record').pythonOfBuild();
+export const PYTHON: string = process.env.BENCH_PYTHON ?? require(path.join(path.dirname(benchSourceDir()), 'scripts', 'build-record')).pythonOfBuild();
 
 /** PyTorch as users run it, or with glibc malloc tuned as momentum-torch tunes it at load. */
 export type MallocMode = 'default' | 'tuned';
