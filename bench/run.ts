@@ -1,5 +1,6 @@
 // `npm run bench`: every workload, momentum-torch against PyTorch in the same run, and
-// bench/RESULTS.md with the table, the goals and the machine. BENCH_ONLY=ema,moco-step runs a subset.
+// bench/RESULTS.md with the table, the goals and the machine: one section per LibTorch version,
+// of which a run replaces only its own. BENCH_ONLY=ema,moco-step runs a subset.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -133,23 +134,31 @@ function loadLine(atStart: number, atEnd: number): string {
     (busy ? ': other processes were running, so read the spreads as well as the medians.' : '.');
 }
 
-function report(outcomes: Outcome[], header: string[], totalSeconds: number): string {
+const PREAMBLE = [
+  '# Benchmarks: momentum-torch against PyTorch',
+  '',
+  'One section per LibTorch version, each written by `npm run bench` (bench/run.ts) with momentum-torch built',
+  'against that LibTorch and PyTorch of the same version as the peer; a run replaces only its own version\'s section.',
+  'Each ratio is momentum-torch / PyTorch, taken per repeat from two measurements made back to back',
+  '(the contenders alternate, each repeat starting with the next one), then the median over the repeats;',
+  'min–max is the spread of those per-repeat ratios. Below 1.00x momentum-torch is faster (or smaller).',
+  '"PyTorch defaults" is Python PyTorch as users run it; "PyTorch tuned" raises glibc malloc\'s mmap and trim',
+  'thresholds with ctypes mallopt (32 MiB, 1 GiB), as momentum-torch does at load. How each workload is',
+  'measured: bench/README.md.',
+];
+
+/** This run's section of RESULTS.md: when, the machine, the table, the goals and each workload's notes. */
+function section(libtorch: string, outcomes: Outcome[], header: string[], totalSeconds: number): string {
   const lines = [
-    '# Benchmarks: momentum-torch against PyTorch',
+    `## LibTorch ${libtorch}`,
     '',
-    `Written by \`npm run bench\` (bench/run.ts) on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, in ${Math.round(totalSeconds)} s.`,
-    'Each ratio is momentum-torch / PyTorch, taken per repeat from two measurements made back to back',
-    '(the contenders alternate, each repeat starting with the next one), then the median over the repeats;',
-    'min–max is the spread of those per-repeat ratios. Below 1.00x momentum-torch is faster (or smaller).',
-    '"PyTorch defaults" is Python PyTorch as users run it; "PyTorch tuned" raises glibc malloc\'s mmap and trim',
-    'thresholds with ctypes mallopt (32 MiB, 1 GiB), as momentum-torch does at load. How each workload is',
-    'measured: bench/README.md.',
+    `Written on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, in ${Math.round(totalSeconds)} s.`,
     '',
-    '## Machine',
+    '### Machine',
     '',
     ...header,
     '',
-    '## Results',
+    '### Results',
     '',
     ...table(outcomes),
     '',
@@ -158,10 +167,29 @@ function report(outcomes: Outcome[], header: string[], totalSeconds: number): st
   for (const o of outcomes) {
     if (!o.result) continue;
     const notes = [...o.result.notes, `Measured in ${Math.round(o.seconds)} s.`];
-    lines.push('', `### ${o.title}`, '', ...notes.map((n) => `- ${n}`));
+    lines.push('', `#### ${o.title}`, '', ...notes.map((n) => `- ${n}`));
   }
-  lines.push('');
   return lines.join('\n');
+}
+
+const SECTION_HEADING = /^## LibTorch (\S+)/;
+
+function versionOrder(a: string, b: string): number {
+  const [x, y] = [a, b].map((v) => v.split('.').map(Number));
+  for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+  return 0;
+}
+
+/** `previous` (a RESULTS.md, or '') with this version's section put in, the other versions' kept, oldest first. */
+function merge(previous: string, libtorch: string, mine: string): string {
+  const sections = new Map<string, string>();
+  for (const part of previous.split(/^(?=## LibTorch )/m)) {
+    const heading = SECTION_HEADING.exec(part);
+    if (heading) sections.set(heading[1], part.trimEnd());
+  }
+  sections.set(libtorch, mine);
+  const ordered = [...sections.keys()].sort(versionOrder).map((v) => sections.get(v));
+  return [...PREAMBLE, '', ordered.join('\n\n'), ''].join('\n');
 }
 
 async function main(): Promise<void> {
@@ -177,7 +205,8 @@ async function main(): Promise<void> {
   const peer = new PythonPeer('harness', 'default');
   const peerInfo = await peer.ready;
   peer.close();
-  const header = machineSection(machine(), threads, peerInfo, torch.nativeBinary, native.allocatorTuned, torch.version.libtorch);
+  const libtorch = torch.version.libtorch;
+  const header = machineSection(machine(), threads, peerInfo, torch.nativeBinary, native.allocatorTuned, libtorch);
   console.log(header.join('\n'));
 
   const start = Date.now();
@@ -188,9 +217,9 @@ async function main(): Promise<void> {
     outcomes.push(await runWorkload(name, title));
   }
   header.push(loadLine(loadAtStart, os.loadavg()[0]));
-  const text = report(outcomes, header, (Date.now() - start) / 1000);
   const out = process.env.BENCH_OUT ?? path.join(benchSourceDir(), 'RESULTS.md');
-  fs.writeFileSync(out, text);
+  const previous = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
+  fs.writeFileSync(out, merge(previous, libtorch, section(libtorch, outcomes, header, (Date.now() - start) / 1000)));
   console.log(`\nwrote ${out}`);
   for (const o of outcomes) console.log(`  ${o.title}: ${o.result ? `${Math.round(o.seconds)} s` : o.missing}`);
 }
