@@ -29,6 +29,9 @@ export interface Comparison {
   ratio: Stats;
   /** The largest ratio the project's goals allow (lower is better), if a goal applies. */
   goal?: number;
+  /** Instead of a ratio, a goal on ours - theirs (per repeat, then the median): the most, in `unit`, ours may take over theirs. */
+  maxExcess?: number;
+  excess?: Stats;
 }
 
 export interface BenchResult {
@@ -52,6 +55,20 @@ export function compare(measure: string, unit: string, ours: number[], theirs: n
   if (ours.length !== theirs.length) throw new Error(`compare(${measure}): ${ours.length} against ${theirs.length} samples`);
   const ratio = stats(ours.map((o, i) => o / theirs[i]));
   return { measure, unit, ours: stats(ours), theirs: stats(theirs), ratio, goal };
+}
+
+/** compare() with its goal on ours[i] - theirs[i]: at most `maxExcess` (in `unit`) over theirs. */
+export function compareExcess(measure: string, unit: string, ours: number[], theirs: number[], maxExcess: number): Comparison {
+  return { ...compare(measure, unit, ours, theirs), maxExcess, excess: stats(ours.map((o, i) => o - theirs[i])) };
+}
+
+/** Whether a comparison has a goal, and whether its median meets it. */
+export function hasGoal(c: Comparison): boolean {
+  return c.goal !== undefined || c.maxExcess !== undefined;
+}
+
+export function meetsGoal(c: Comparison): boolean {
+  return c.maxExcess !== undefined ? c.excess!.median <= c.maxExcess : c.goal === undefined || c.ratio.median <= c.goal;
 }
 
 /**
