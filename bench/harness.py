@@ -7,7 +7,8 @@ one JSON request per stdin line ({"op": NAME, ...args}), one JSON answer per std
 
 BENCH_MALLOC=tuned raises glibc's mmap and trim thresholds with mallopt, with the values of
 momentum-torch's native/runtime.cc; BENCH_MALLOC=default leaves glibc as users run it.
-BENCH_THREADS is the intra-op thread count both sides use.
+BENCH_THREADS is the intra-op thread count both sides use. BENCH_COMPILE=1 (PyTorch 2 and later)
+puts the training steps' models through torch.compile (compiled()).
 """
 import ctypes
 import json
@@ -78,6 +79,21 @@ def seconds_per_call(fn, iterations, warmup=0, clock=CLOCK):
     for _ in range(iterations):
         fn()
     return (seconds() - start) / iterations
+
+
+COMPILE = os.environ.get("BENCH_COMPILE") == "1"
+
+
+def compiled(model):
+    """torch.compile(model) (inductor, its default mode) in a BENCH_COMPILE=1 peer, else the model itself."""
+    return torch.compile(model) if COMPILE else model
+
+
+def first_call(step):
+    """The first step's loss and wall seconds (for a compiled model, its compile included), as setup answers them."""
+    start = time.perf_counter()
+    loss = step()
+    return {"loss": loss, "seconds": time.perf_counter() - start}
 
 
 def _hello():

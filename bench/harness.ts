@@ -34,10 +34,17 @@ export interface Comparison {
   excess?: Stats;
 }
 
+/** A row that could not be measured, with why (e.g. torch.compile's error). */
+export interface Unmeasured {
+  measure: string;
+  reason: string;
+}
+
 export interface BenchResult {
   /** e.g. '3. Mean Teacher train step'. */
   title: string;
   comparisons: Comparison[];
+  unmeasured?: Unmeasured[];
   /** Details shown under the table: sizes, settings, extra numbers, profiles of missed goals. */
   notes: string[];
 }
@@ -125,39 +132,106 @@ export function secondsPerCall(fn: () => void, iterations: number, warmup = 0, c
   return (seconds(clock) - start) / iterations;
 }
 
+/** What a peer's setup answers: its first step's loss and wall seconds (bench/harness.py first_call). */
+interface FirstCall {
+  loss: number;
+  seconds: number;
+}
+
+/** torch.compile came with PyTorch 2.0. */
+function hasCompile(peer: PeerInfo): boolean {
+  return Number(peer.torch.split('.')[0]) >= 2;
+}
+
+function firstLine(e: unknown): string {
+  return (e as Error).message.split('\n')[0].slice(0, 300);
+}
+
+export interface TrainStepComparison {
+  comparisons: Comparison[];
+  /** torch.compile's rows, where it failed. */
+  unmeasured: Unmeasured[];
+  firstLoss: number;
+  pyLoss: number;
+  repeats: number;
+  /** Whether torch.compile rows were measured. */
+  compiled: boolean;
+  /** The first steps' times, and the profile note where a median misses its goal. */
+  notes: string[];
+}
+
 /**
- * A training step against PyTorch as users run it and with malloc tuned, from the same start:
- * both peers are set up with `settings` and PyTorch's first-step loss must equal `firstLoss`
- * (the step already run once here); then the three alternate, `stepsPerSample` steps a sample
- * after `warmup` untimed ones on this side. Returns the two comparisons (ms a step), PyTorch's
- * first loss, the repeats made, and the profile note where a median ends above 1.00x.
+ * A training step against PyTorch as users run it, with malloc tuned, and (PyTorch 2 and later)
+ * with malloc tuned and its models through torch.compile, all from the same start: `first` (the
+ * workload's first step) runs here, timed; `script`'s peers are set up with `settings`, which runs
+ * their first step, and each first loss must equal ours. Then they alternate, `stepsPerSample`
+ * steps a sample after `warmup` untimed ones on this side. torch.compile's first step (its
+ * compile, from an empty cache) is a row of its own; if compiling fails, its rows say why.
  */
 export async function compareTrainStep(
   what: string,
+  script: string,
+  first: () => number,
   step: () => number,
-  firstLoss: number,
-  peers: Record<MallocMode, PythonPeer>,
   settings: object,
   timing: { stepsPerSample: number; warmup: number; repeats: number },
-): Promise<{ comparisons: Comparison[]; pyLoss: number; repeats: number; profile: string[] }> {
-  const pyLoss = await peers.default.call<number>('setup', settings);
-  checkSameLoss(what, firstLoss, pyLoss);
-  await peers.tuned.call<number>('setup', settings);
-  const iterations = timing.stepsPerSample;
-  const s = await alternate(
-    {
+): Promise<TrainStepComparison> {
+  const start = process.hrtime.bigint();
+  const firstLoss = first();
+  const ours: FirstCall = { loss: firstLoss, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+  const peers: Partial<Record<PeerMode, PythonPeer>> = await startPeers(script, ['default', 'tuned']);
+  const unmeasured: Unmeasured[] = [];
+  try {
+    const py = {
+      default: await peers.default!.call<FirstCall>('setup', settings),
+      tuned: await peers.tuned!.call<FirstCall>('setup', settings),
+      compiled: undefined as FirstCall | undefined,
+    };
+    checkSameLoss(what, firstLoss, py.default.loss);
+    if (hasCompile(await peers.default!.ready)) {
+      try {
+        Object.assign(peers, await startPeers(script, ['compiled']));
+        py.compiled = await peers.compiled!.call<FirstCall>('setup', settings);
+        checkSameLoss(`${what} (torch.compile)`, firstLoss, py.compiled.loss);
+        // A guard that fails on the second call (grads now there, a step counter) recompiles here, not in a timed step.
+        await peers.compiled!.call<number>('run', { iterations: 1 });
+      } catch (e) {
+        unmeasured.push({ measure: 'step vs torch.compile', reason: firstLine(e) });
+        peers.compiled?.close();
+        delete peers.compiled;
+        py.compiled = undefined;
+      }
+    }
+    const iterations = timing.stepsPerSample;
+    const run = (peer: PythonPeer) => () => peer.call<number>('run', { iterations });
+    const contenders: Record<string, Contender> = {
       ours: () => secondsPerCall(step, iterations, timing.warmup),
-      defaults: () => peers.default.call<number>('run', { iterations }),
-      tuned: () => peers.tuned.call<number>('run', { iterations }),
-    },
-    repeats(timing.repeats),
-  );
-  const ms = (xs: number[]): number[] => xs.map((x) => x * 1e3);
-  const comparisons = [
-    compare('step vs PyTorch defaults', 'ms', ms(s.ours), ms(s.defaults), 1.0),
-    compare('step vs PyTorch, malloc tuned', 'ms', ms(s.ours), ms(s.tuned), 1.0),
-  ];
-  return { comparisons, pyLoss, repeats: s.ours.length, profile: comparisons.some((c) => c.ratio.median > 1) ? [STEP_PROFILE] : [] };
+      defaults: run(peers.default!),
+      tuned: run(peers.tuned!),
+    };
+    if (peers.compiled) contenders.compiled = run(peers.compiled);
+    const s = await alternate(contenders, repeats(timing.repeats));
+    const ms = (xs: number[]): number[] => xs.map((x) => x * 1e3);
+    const comparisons = [
+      compare('step vs PyTorch defaults', 'ms', ms(s.ours), ms(s.defaults), 1.0),
+      compare('step vs PyTorch, malloc tuned', 'ms', ms(s.ours), ms(s.tuned), 1.0),
+    ];
+    if (py.compiled) {
+      comparisons.push(
+        compare('step vs torch.compile, malloc tuned (steady state)', 'ms', ms(s.ours), ms(s.compiled)),
+        compare("first step vs torch.compile's first (its compile included)", 's', [ours.seconds], [py.compiled.seconds]),
+      );
+    }
+    const seconds = (f: FirstCall): string => `${f.seconds.toFixed(2)} s`;
+    const notes = [
+      `First step (set-up excluded, time to its loss): momentum-torch ${seconds(ours)}, PyTorch defaults ${seconds(py.default)}, tuned ${seconds(py.tuned)}` +
+        (py.compiled ? `, torch.compile ${seconds(py.compiled)} (compiling from an empty inductor cache).` : '.'),
+    ];
+    if (comparisons.some((c) => !meetsGoal(c))) notes.push(STEP_PROFILE);
+    return { comparisons, unmeasured, firstLoss, pyLoss: py.default.loss, repeats: s.ours.length, compiled: py.compiled !== undefined, notes };
+  } finally {
+    closePeers(peers);
+  }
 }
 
 // ---- settings every process shares ------------------------------------------------------------
@@ -200,8 +274,11 @@ export function scratchDir(name: string): string {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const PYTHON: string = process.env.BENCH_PYTHON ?? require(path.join(path.dirname(benchSourceDir()), 'scripts', 'build-record')).pythonOfBuild();
 
-/** PyTorch as users run it, or with glibc malloc tuned as momentum-torch tunes it at load. */
-export type MallocMode = 'default' | 'tuned';
+/**
+ * PyTorch as users run it; with glibc malloc tuned as momentum-torch tunes it at load; or tuned,
+ * with the training steps' models through torch.compile (BENCH_COMPILE=1, PyTorch 2 and later).
+ */
+export type PeerMode = 'default' | 'tuned' | 'compiled';
 
 export interface PeerInfo {
   torch: string;
@@ -225,17 +302,26 @@ export class PythonPeer {
 
   constructor(
     readonly script: string,
-    readonly malloc: MallocMode,
+    readonly mode: PeerMode,
     threads = benchThreads(),
   ) {
     const file = path.join(benchSourceDir(), `${script}.py`);
+    // Its own inductor cache, empty: the first step's time is a whole compile.
+    const compile = mode === 'compiled' ? { BENCH_COMPILE: '1', TORCHINDUCTOR_CACHE_DIR: scratchDir('inductor') } : {};
     this.child = spawn(PYTHON, [file], {
-      env: { ...process.env, ...threadEnvironment(threads), BENCH_THREADS: String(threads), BENCH_MALLOC: malloc, PYTHONUNBUFFERED: '1' },
+      env: {
+        ...process.env,
+        ...threadEnvironment(threads),
+        BENCH_THREADS: String(threads),
+        BENCH_MALLOC: mode === 'default' ? 'default' : 'tuned',
+        ...compile,
+        PYTHONUNBUFFERED: '1',
+      },
     });
     this.child.stderr.on('data', (chunk: Buffer) => this.stderr.push(chunk.toString()));
     readline.createInterface({ input: this.child.stdout }).on('line', (line) => this.answer(line));
     this.child.on('exit', (code, signal) => {
-      this.exited = `${script}.py (malloc ${malloc}) exited with ${signal ?? code}: ${this.stderr.join('').trim().slice(-2000)}`;
+      this.exited = `${script}.py (${mode}) exited with ${signal ?? code}: ${this.stderr.join('').trim().slice(-2000)}`;
       for (const w of this.waiting.splice(0)) w.reject(new Error(this.exited));
     });
     this.ready = this.call<PeerInfo>('hello');
@@ -273,17 +359,17 @@ export class PythonPeer {
 }
 
 /** Starts one peer per malloc mode and waits until each has imported torch. */
-export async function startPeers<M extends MallocMode>(script: string, modes: M[]): Promise<Record<M, PythonPeer>> {
+export async function startPeers<M extends PeerMode>(script: string, modes: M[]): Promise<Record<M, PythonPeer>> {
   const peers = {} as Record<M, PythonPeer>;
   for (const mode of modes) {
     peers[mode] = new PythonPeer(script, mode);
     const info = await peers[mode].ready;
-    if (mode === 'tuned' && !info.mallocTuned) throw new Error(`${script}.py: mallopt refused the tuning`);
+    if (mode !== 'default' && !info.mallocTuned) throw new Error(`${script}.py: mallopt refused the tuning`);
   }
   return peers;
 }
 
-export function closePeers(peers: Partial<Record<MallocMode, PythonPeer>>): void {
+export function closePeers(peers: Partial<Record<PeerMode, PythonPeer>>): void {
   for (const p of Object.values(peers)) (p as PythonPeer).close();
 }
 

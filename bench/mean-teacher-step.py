@@ -2,10 +2,11 @@
 PyTorch code runs it (CuriousAI/mean-teacher pytorch/main.py, train()): teacher forward, student
 forward, class cost + consistency cost, zero_grad / backward / SGD-nesterov step, EMA update of
 the teacher. The meters (accuracy, the teacher's class cost) are left out on both sides. Weights
-and the batch come from momentum-torch's side (torch.save; see bench/mean-teacher-step.ts)."""
+and the batch come from momentum-torch's side (torch.save; see bench/mean-teacher-step.ts). A
+BENCH_COMPILE=1 peer runs the student and the teacher through torch.compile; the rest stays eager."""
 import time
 
-from harness import peak_rss_mib, seconds_per_call, serve
+from harness import compiled, first_call, peak_rss_mib, seconds_per_call, serve
 from small_cnn import SmallCnn
 
 import torch
@@ -47,10 +48,10 @@ def setup(file, lr, momentum, weight_decay, ema_decay, consistency_weight):
     ema_model = create_model(saved["student"], ema=True)
     optimizer = torch.optim.SGD(model.parameters(), lr, momentum=momentum, weight_decay=weight_decay, nesterov=True)
     class_criterion = nn.CrossEntropyLoss(reduction="sum", ignore_index=NO_LABEL)
-    state.update(model=model, ema_model=ema_model, optimizer=optimizer, class_criterion=class_criterion,
+    state.update(model=compiled(model), ema_model=compiled(ema_model), optimizer=optimizer, class_criterion=class_criterion,
                  ema_decay=ema_decay, consistency_weight=consistency_weight, global_step=0,
                  input=saved["input"], ema_input=saved["emaInput"], target=saved["target"])
-    return step()
+    return first_call(step)
 
 
 def step():

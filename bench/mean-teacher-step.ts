@@ -5,7 +5,7 @@
 import * as path from 'path';
 import * as torch from '../src';
 import { MeanTeacher, sigmoidRampup } from '../src/ssl';
-import { BenchResult, closePeers, compareTrainStep, scratchDir, startPeers } from './harness';
+import { BenchResult, compareTrainStep, scratchDir } from './harness';
 
 /** The authors' CIFAR-10 settings where they apply; the consistency weight is past its ramp-up. */
 export const SETTINGS = { lr: 0.05, momentum: 0.9, weightDecay: 2e-4, emaDecay: 0.99, consistencyWeight: 100, consistencyRampup: 5, epoch: 10 };
@@ -55,31 +55,27 @@ export function meanTeacherStep(file: string): () => number {
 export async function main(): Promise<BenchResult> {
   const file = path.join(scratchDir('mean-teacher'), 'start.pt');
   writeStart(file, 128, 32);
-  const peers = await startPeers('mean-teacher-step', ['default', 'tuned']);
-  try {
-    const step = meanTeacherStep(file);
-    const model = torch.models.smallCnn();
-    const parameterCount = model.parameters().reduce((n, p) => n + p.numel(), 0);
-    const widths = model.features.children().map((stage) => stage.parameters()[0]?.shape[0]).filter(Boolean).join('/');
-    const firstLoss = step();
-    const { comparisons, pyLoss, repeats, profile } = await compareTrainStep('Mean Teacher step', step, firstLoss, peers, pythonSettings(file), {
-      stepsPerSample: STEPS_PER_SAMPLE,
-      warmup: 1,
-      repeats: 21,
-    });
-    return {
-      title: '3. Mean Teacher train step',
-      comparisons,
-      notes: [
-        `torch.models.smallCnn() (3 conv-BN-ReLU stages, ${widths} channels, ${(parameterCount / 1e3).toFixed(0)}k parameters) on 1x28x28, batch 128 with 32 labeled; SGD lr ${SETTINGS.lr}, momentum ${SETTINGS.momentum}, nesterov, weight decay ${SETTINGS.weightDecay}; EMA decay ${SETTINGS.emaDecay}; softmax-MSE consistency, weight ${SETTINGS.consistencyWeight}.`,
-        `Same start on both sides (weights and batch saved by torch.save here, loaded by torch.load in Python): first-step loss ${firstLoss.toFixed(6)} here, ${pyLoss.toFixed(6)} in PyTorch.`,
-        'PyTorch runs the authors\' loop as written (teacher EMA by a per-parameter mul_/add_ loop; zero_grad as 1.13 does it, zeroing the grads); ' +
-          'momentum-torch runs torch.ssl.MeanTeacher (one fused EMA call) with optimizer.zeroGrad() (grads set to none, PyTorch 2\'s default).',
-        ...profile,
-        `${STEPS_PER_SAMPLE} steps a sample after one untimed, ${repeats} alternating repeats.`,
-      ],
-    };
-  } finally {
-    closePeers(peers);
-  }
+  const step = meanTeacherStep(file);
+  const model = torch.models.smallCnn();
+  const parameterCount = model.parameters().reduce((n, p) => n + p.numel(), 0);
+  const widths = model.features.children().map((stage) => stage.parameters()[0]?.shape[0]).filter(Boolean).join('/');
+  const r = await compareTrainStep('Mean Teacher step', 'mean-teacher-step', step, step, pythonSettings(file), {
+    stepsPerSample: STEPS_PER_SAMPLE,
+    warmup: 1,
+    repeats: 21,
+  });
+  return {
+    title: '3. Mean Teacher train step',
+    comparisons: r.comparisons,
+    unmeasured: r.unmeasured,
+    notes: [
+      `torch.models.smallCnn() (3 conv-BN-ReLU stages, ${widths} channels, ${(parameterCount / 1e3).toFixed(0)}k parameters) on 1x28x28, batch 128 with 32 labeled; SGD lr ${SETTINGS.lr}, momentum ${SETTINGS.momentum}, nesterov, weight decay ${SETTINGS.weightDecay}; EMA decay ${SETTINGS.emaDecay}; softmax-MSE consistency, weight ${SETTINGS.consistencyWeight}.`,
+      `Same start on both sides (weights and batch saved by torch.save here, loaded by torch.load in Python): first-step loss ${r.firstLoss.toFixed(6)} here, ${r.pyLoss.toFixed(6)} in PyTorch.`,
+      "PyTorch runs the authors' loop as written (teacher EMA by a per-parameter mul_/add_ loop; zero_grad as the PyTorch in use does it); " +
+        "momentum-torch runs torch.ssl.MeanTeacher (one fused EMA call) with optimizer.zeroGrad() (grads set to none, PyTorch 2's default).",
+      ...(r.compiled ? ['torch.compile: the student and the teacher, each `torch.compile(model)` (inductor, default mode: forward, and the student\'s backward); the loss, optimizer step and EMA loop stay eager.'] : []),
+      ...r.notes,
+      `${STEPS_PER_SAMPLE} steps a sample after one untimed, ${r.repeats} alternating repeats.`,
+    ],
+  };
 }

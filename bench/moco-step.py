@@ -1,10 +1,11 @@
 """Workload 4, PyTorch's side: one MoCo v2 training step as the official code runs it on one device
 (facebookresearch/moco builder.py, with the single-GPU CIFAR-10 notebook's SplitBatchNorm and batch
 shuffle), on a ResNet-18 with the CIFAR stem. Weights, queue and images come from momentum-torch's
-side (torch.save), so both start from the same numbers (see bench/moco-step.ts)."""
+side (torch.save), so both start from the same numbers (see bench/moco-step.ts). A BENCH_COMPILE=1
+peer runs both encoders through torch.compile; the rest of the step stays eager."""
 from functools import partial
 
-from harness import seconds_per_call, serve
+from harness import compiled, first_call, seconds_per_call, serve
 from moco import SplitBatchNorm
 
 import torch
@@ -84,13 +85,13 @@ def setup(file, dim, queue_size, momentum, temperature, bn_splits, lr, weight_de
     encoder_q.load_state_dict(saved["encoderQ"])
     encoder_k = resnet18_cifar(dim, bn_splits, mlp=True)
     encoder_k.load_state_dict(saved["encoderQ"])  # builder.py: the key encoder starts as a copy
-    model = MoCo(encoder_q, encoder_k, saved["queue"].clone(), queue_size, momentum, temperature).train()
+    model = MoCo(compiled(encoder_q), compiled(encoder_k), saved["queue"].clone(), queue_size, momentum, temperature).train()
     optimizer = torch.optim.SGD(model.parameters(), lr, momentum=0.9, weight_decay=weight_decay)
     criterion = nn.CrossEntropyLoss()
     state.update(model=model, optimizer=optimizer, criterion=criterion, im_q=saved["imQ"], im_k=saved["imK"])
-    # The first step's loss, for bench/moco-step.ts to check that both sides compute the same thing.
+    # The first step's loss, for bench/harness.ts to check that both sides compute the same thing.
     torch.manual_seed(0)
-    return step()
+    return first_call(step)
 
 
 def step():

@@ -6,7 +6,7 @@
 import * as path from 'path';
 import * as torch from '../src';
 import { MoCo } from '../src/ssl/moco';
-import { BenchResult, closePeers, compareTrainStep, scratchDir, startPeers } from './harness';
+import { BenchResult, compareTrainStep, scratchDir } from './harness';
 
 const SETTINGS = { batch: 128, dim: 128, queueSize: 4096, momentum: 0.99, temperature: 0.2, bnSplits: 8, lr: 0.06, weightDecay: 5e-4 };
 const STEPS_PER_SAMPLE = 1;
@@ -45,30 +45,26 @@ function mocoStep({ moco, imQ, imK }: Start): () => number {
 export async function main(): Promise<BenchResult> {
   const file = path.join(scratchDir('moco'), 'start.pt');
   const step = mocoStep(start(file));
-  const peers = await startPeers('moco-step', ['default', 'tuned']);
-  try {
-    const settings = { file, dim: SETTINGS.dim, queue_size: SETTINGS.queueSize, momentum: SETTINGS.momentum, temperature: SETTINGS.temperature, bn_splits: SETTINGS.bnSplits, lr: SETTINGS.lr, weight_decay: SETTINGS.weightDecay };
-    // Both first steps draw the same shuffle from seed 0, so their losses must agree.
-    torch.manualSeed(0);
-    const firstLoss = step();
-    const { comparisons, pyLoss, repeats, profile } = await compareTrainStep('MoCo step', step, firstLoss, peers, settings, {
-      stepsPerSample: STEPS_PER_SAMPLE,
-      warmup: 0,
-      repeats: 5,
-    });
-    return {
-      title: '4. MoCo v2 train step',
-      comparisons,
-      notes: [
-        `torch.models.resnet18({ cifarStem: true }) with MoCo v2's MLP head, 3x32x32, batch ${SETTINGS.batch}, K ${SETTINGS.queueSize}, dim ${SETTINGS.dim}, T ${SETTINGS.temperature}, m ${SETTINGS.momentum}, shuffle BN over ${SETTINGS.bnSplits} splits; SGD lr ${SETTINGS.lr}, momentum 0.9, weight decay ${SETTINGS.weightDecay}.`,
-        `Same start on both sides (encoder, queue and images saved by torch.save here, loaded by torch.load in Python; same shuffle from seed 0): first-step loss ${firstLoss.toFixed(6)} here, ${pyLoss.toFixed(6)} in PyTorch.`,
-        "PyTorch runs the official builder's code (key encoder updated by `param_k.data = param_k.data * m + param_q.data * (1 - m)`, a new tensor per parameter; zero_grad zeroing the grads as 1.13 does); " +
-          'momentum-torch runs torch.ssl MoCo (one fused EMA call) with optimizer.zeroGrad() (grads set to none).',
-        ...profile,
-        `${STEPS_PER_SAMPLE} step a sample after one untimed, ${repeats} alternating repeats.`,
-      ],
-    };
-  } finally {
-    closePeers(peers);
-  }
+  const settings = { file, dim: SETTINGS.dim, queue_size: SETTINGS.queueSize, momentum: SETTINGS.momentum, temperature: SETTINGS.temperature, bn_splits: SETTINGS.bnSplits, lr: SETTINGS.lr, weight_decay: SETTINGS.weightDecay };
+  // Both first steps draw the same shuffle from seed 0, so their losses must agree.
+  const first = (): number => (torch.manualSeed(0), step());
+  const r = await compareTrainStep('MoCo step', 'moco-step', first, step, settings, {
+    stepsPerSample: STEPS_PER_SAMPLE,
+    warmup: 0,
+    repeats: 5,
+  });
+  return {
+    title: '4. MoCo v2 train step',
+    comparisons: r.comparisons,
+    unmeasured: r.unmeasured,
+    notes: [
+      `torch.models.resnet18({ cifarStem: true }) with MoCo v2's MLP head, 3x32x32, batch ${SETTINGS.batch}, K ${SETTINGS.queueSize}, dim ${SETTINGS.dim}, T ${SETTINGS.temperature}, m ${SETTINGS.momentum}, shuffle BN over ${SETTINGS.bnSplits} splits; SGD lr ${SETTINGS.lr}, momentum 0.9, weight decay ${SETTINGS.weightDecay}.`,
+      `Same start on both sides (encoder, queue and images saved by torch.save here, loaded by torch.load in Python; same shuffle from seed 0): first-step loss ${r.firstLoss.toFixed(6)} here, ${r.pyLoss.toFixed(6)} in PyTorch.`,
+      "PyTorch runs the official builder's code (key encoder updated by `param_k.data = param_k.data * m + param_q.data * (1 - m)`, a new tensor per parameter; zero_grad as the PyTorch in use does it); " +
+        'momentum-torch runs torch.ssl MoCo (one fused EMA call) with optimizer.zeroGrad() (grads set to none).',
+      ...(r.compiled ? ["torch.compile: both encoders, each `torch.compile(encoder)` (inductor, default mode: the query encoder's forward and backward, the key encoder's forward); the momentum update, shuffle, InfoNCE, queue and optimizer step stay eager."] : []),
+      ...r.notes,
+      `${STEPS_PER_SAMPLE} step a sample after one untimed, ${r.repeats} alternating repeats.`,
+    ],
+  };
 }

@@ -100,6 +100,7 @@ function table(outcomes: Outcome[]): string[] {
           `**${num(c.ratio.median)}x** (${num(c.ratio.min)}–${num(c.ratio.max)}) | ${c.ratio.n} | ${verdict(c)} |`,
       );
     }
+    for (const u of o.result.unmeasured ?? []) lines.push(`| ${o.title} | ${u.measure} | not measured: ${u.reason.replace(/\|/g, '\\|')} | | | | |`);
   }
   return lines;
 }
