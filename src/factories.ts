@@ -175,6 +175,7 @@ export function linspace(start: number, end: number, steps: number, options: Ten
 
 /** The `n` x `m` (default square) identity matrix. */
 export function eye(n: number, m?: number | TensorOptions, options: TensorOptions = {}): Tensor {
+  checkInt('eye', ['n', 1], n, 0);
   if (typeof m !== 'number') return eye(n, n, (m as TensorOptions) ?? {});
   checkTensorOptions('eye', options);
   return finish(callOp('eye', [n, m], factoryOptions(options)), options);

@@ -8,6 +8,7 @@ import { format } from './format';
 import { DTYPES } from './types';
 import type { Device, Dtype } from './types';
 import { checkBool, checkInt, checkIsTensor, checkOptions, checkTensor, describe, isPlainObject } from './check';
+import { ArgumentError } from './errors';
 
 export type TypedArray =
   | Float32Array
@@ -171,7 +172,10 @@ const asList = (dims: number | number[]): number[] => (Array.isArray(dims) ? dim
 // Python's `dim=None`: all of them).
 type DimOptions = ReduceOptions & VarianceOptions;
 function reduceArgs(where: string, dim?: number | number[] | DimOptions | null, options?: DimOptions): DimOptions {
-  if (dim !== null && typeof dim === 'object' && !Array.isArray(dim)) return checkOptions(where, dim, ['dim', 1]);
+  if (dim !== null && typeof dim === 'object' && !Array.isArray(dim)) {
+    if (options !== undefined) throw new ArgumentError(`${where}: takes (dim, options) or (options), got a second argument after the options`);
+    return checkOptions(where, dim, ['dim', 1]);
+  }
   if (options === undefined) return { dim: dim ?? undefined };
   checkOptions(where, options, ['options', 2]);
   return { ...options, dim: dim ?? options.dim };
@@ -1026,7 +1030,7 @@ export class Tensor {
    * elements `t.index(...indices)` would select.
    */
   indexPut_(indices: IndexSpec[], value: TensorLike): this {
-    if (!Array.isArray(indices)) throw new TypeError(`indexPut_: argument 'indices' (position 1) must be an array of indices, got ${describe(indices)}`);
+    if (!Array.isArray(indices)) throw new ArgumentError(`indexPut_: argument 'indices' (position 1) must be an array of indices, got ${describe(indices)}`);
     const { view, advanced } = this.basicIndex(indices);
     if (advanced) {
       const values = value instanceof Tensor ? value : tensorOp('scalar_tensor', [value], { dtype: this.dtype, device: this.device });

@@ -4,6 +4,7 @@ import { aten } from '../ops';
 import { tensor } from '../factories';
 import type { Tensor } from '../tensor';
 import { checkTensor, describe, fail } from '../check';
+import { ArgumentValueError } from '../errors';
 
 /** Draws permutations of 0..n-1. */
 export type Permute = (n: number) => Int32Array;
@@ -133,7 +134,7 @@ export function labeledSubset(targets: Tensor | ArrayLike<number>, numLabels: nu
   else if (!Array.isArray(targets) && !ArrayBuffer.isView(targets)) fail('labeledSubset', ['targets', 1], 'a Tensor or an array of labels', targets);
   const labels = Array.from(isTensor(targets) ? (targets.dataSync() as ArrayLike<number | bigint>) : targets, Number);
   const bad = labels.findIndex((label) => !(Number.isSafeInteger(label) && label >= -1));
-  if (bad >= 0) throw new RangeError(`labeledSubset: targets must be integer class labels (-1 for none), got ${describe(labels[bad])} at index ${bad}`);
+  if (bad >= 0) throw new ArgumentValueError(`labeledSubset: targets must be integer class labels (-1 for none), got ${describe(labels[bad])} at index ${bad}`);
   const numClasses = labels.reduce((a, b) => Math.max(a, b), -1) + 1;
   if (!Number.isSafeInteger(numLabels) || numLabels < 0) throw new RangeError(`labeledSubset: numLabels must be a non-negative integer, got ${describe(numLabels)}`);
   if (numLabels > 0 && numClasses === 0) throw new RangeError('labeledSubset: no sample has a label to keep');

@@ -9,6 +9,7 @@ import type { Tensor } from '../tensor';
 import * as functional from './transforms-functional';
 import { batchShape, pair, Padding, PaddingMode, PADDING_MODE_NAMES } from './transforms-functional';
 import { checkArray, checkChoice, checkInt, checkNumber, checkOptions, describe, fail } from '../check';
+import { ArgumentValueError } from '../errors';
 
 export { functional };
 
@@ -32,14 +33,14 @@ function chosen(like: Tensor, p: number): Tensor {
 }
 
 function probability(p: unknown, what: string): number {
-  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`${what}: p must be in [0, 1], got ${describe(p)}`);
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ArgumentValueError(`${what}: p must be in [0, 1], got ${describe(p)}`);
   return p;
 }
 
 function checkRange(range: unknown, what: string, min = 0): Range {
   const [low, high] = Array.isArray(range) && range.length === 2 ? range : [NaN, NaN];
   if (!(typeof low === 'number' && typeof high === 'number' && low >= min && high >= low && high < Infinity)) {
-    throw new RangeError(`${what} must be [low, high] with ${min} <= low <= high, got ${Array.isArray(range) ? `[${range.map(describe).join(', ')}]` : describe(range)}`);
+    throw new ArgumentValueError(`${what} must be [low, high] with ${min} <= low <= high, got ${Array.isArray(range) ? `[${range.map(describe).join(', ')}]` : describe(range)}`);
   }
   return [low, high];
 }
@@ -104,7 +105,7 @@ export function randomCrop(options: { size: number | [number, number]; padding?:
     return tidy(() => {
       const padded = functional.pad(x, padding, paddingMode, fill);
       const [n, , paddedHeight, paddedWidth] = padded.shape;
-      if (height > paddedHeight || width > paddedWidth) throw new RangeError(`randomCrop: size ${height}x${width} larger than the padded ${paddedHeight}x${paddedWidth} images`);
+      if (height > paddedHeight || width > paddedWidth) throw new ArgumentValueError(`randomCrop: size ${height}x${width} larger than the padded ${paddedHeight}x${paddedWidth} images`);
       const top = randint(0, paddedHeight - height + 1, [n], { device: x.device });
       const left = randint(0, paddedWidth - width + 1, [n], { device: x.device });
       return functional.windows(padded, top, left, height, width);
@@ -115,7 +116,7 @@ export function randomCrop(options: { size: number | [number, number]; padding?:
 // torchvision's padding: one size, [leftRight, topBottom] or [left, top, right, bottom].
 function checkPadding(padding: unknown): void {
   const size = (n: unknown, name: string | [string, number]) => checkInt('randomCrop', name, n, 0);
-  if (Array.isArray(padding) && padding.length !== 2 && padding.length !== 4) throw new RangeError(`randomCrop: padding must be one size or a list of 2 or 4, got ${padding.length}`);
+  if (Array.isArray(padding) && padding.length !== 2 && padding.length !== 4) throw new ArgumentValueError(`randomCrop: padding must be one size or a list of 2 or 4, got ${padding.length}`);
   if (Array.isArray(padding)) checkArray('randomCrop', 'padding', padding, size);
   else size(padding, 'padding');
 }
@@ -127,7 +128,7 @@ function checkPadding(padding: unknown): void {
  */
 export function translate(options: { pixels: number; mode?: PaddingMode }): Transform {
   const { pixels, mode = 'reflect' } = checkOptions('translate', options, ['options', 1]);
-  if (!Number.isSafeInteger(pixels) || pixels < 0) throw new RangeError(`translate: pixels must be a non-negative integer, got ${describe(pixels)}`);
+  if (!Number.isSafeInteger(pixels) || pixels < 0) throw new ArgumentValueError(`translate: pixels must be a non-negative integer, got ${describe(pixels)}`);
   checkChoice('translate', 'mode', mode, PADDING_MODE_NAMES);
   return (x) => {
     const [, , height, width] = batchShape(x, 'translate');
@@ -156,7 +157,7 @@ function factorRange(value: Jitter, what: string): Range | undefined {
 
 function hueRange(value: Jitter): Range | undefined {
   const range = checkRange(typeof value === 'number' ? [-value, value] : value, 'colorJitter: hue', -0.5);
-  if (range[1] > 0.5) throw new RangeError(`colorJitter: hue must lie in [-0.5, 0.5], got [${range}]`);
+  if (range[1] > 0.5) throw new ArgumentValueError(`colorJitter: hue must lie in [-0.5, 0.5], got [${range}]`);
   return range[0] === 0 && range[1] === 0 ? undefined : range;
 }
 
@@ -218,7 +219,7 @@ export function gaussianBlur(options: { sigma?: number | Range; p?: number; kern
   const { sigma = [0.1, 2], p = 0.5, kernelSize } = checkOptions('gaussianBlur', options, ['options', 1]);
   const range = checkRange(typeof sigma === 'number' ? [sigma, sigma] : sigma, 'gaussianBlur: sigma', Number.MIN_VALUE);
   probability(p, 'gaussianBlur');
-  if (kernelSize !== undefined && checkInt('gaussianBlur', 'kernelSize', kernelSize, 1) % 2 === 0) throw new RangeError(`gaussianBlur: kernelSize must be odd, got ${kernelSize}`);
+  if (kernelSize !== undefined && checkInt('gaussianBlur', 'kernelSize', kernelSize, 1) % 2 === 0) throw new ArgumentValueError(`gaussianBlur: kernelSize must be odd, got ${kernelSize}`);
   return (x) => {
     const [n, , height, width] = batchShape(x, 'gaussianBlur');
     const largest = 2 * Math.min(height, width) - 1;
@@ -233,7 +234,7 @@ export function gaussianBlur(options: { sigma?: number | Range; p?: number; kern
 /** Adds Gaussian noise of standard deviation `std` to every element (not clamped). */
 export function gaussianNoise(options: { std: number }): Transform {
   const { std } = checkOptions('gaussianNoise', options, ['options', 1]);
-  if (typeof std !== 'number' || !(std >= 0 && std < Infinity)) throw new RangeError(`gaussianNoise: std must be >= 0, got ${describe(std)}`);
+  if (typeof std !== 'number' || !(std >= 0 && std < Infinity)) throw new ArgumentValueError(`gaussianNoise: std must be >= 0, got ${describe(std)}`);
   return (x) => {
     batchShape(x, 'gaussianNoise');
     return tidy(() => x.add(randnLike(x).mul(std)));
@@ -250,7 +251,7 @@ export function normalize(options: { mean: number[]; std: number[] }): Transform
   checkArray('normalize', 'mean', mean, finite, 'an array of numbers');
   checkArray('normalize', 'std', std, finite, 'an array of numbers');
   if (mean.length !== std.length || mean.length === 0) throw new Error(`normalize: mean (${mean.length}) and std (${std.length}) need the same, non-zero length`);
-  if (std.some((s) => s <= 0)) throw new RangeError(`normalize: std must be positive, got [${std}]`);
+  if (std.some((s) => s <= 0)) throw new ArgumentValueError(`normalize: std must be positive, got [${std}]`);
   const constants = new Map<string, [Tensor, Tensor]>();
   return (x) => {
     const [, channels] = batchShape(x, 'normalize');

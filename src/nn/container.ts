@@ -1,6 +1,8 @@
 // Sequential and ModuleList, as PyTorch's container.py: children named "0", "1", ... (or by the
 // names given), so state-dict keys read `0.weight`, `features.3.bias`.
 import { Module } from './module';
+import { describe } from '../check';
+import { ArgumentError } from '../errors';
 
 function isModuleRecord(value: unknown): value is Record<string, Module> {
   return value !== null && typeof value === 'object' && !(value instanceof Module) && Object.getPrototypeOf(value) === Object.prototype;
@@ -40,7 +42,7 @@ export class Sequential extends IndexedModules {
     super();
     if (modules.length === 1 && isModuleRecord(modules[0])) {
       for (const [name, m] of Object.entries(modules[0])) {
-        if (!(m instanceof Module)) throw new TypeError(`Sequential: '${name}' must be a Module`);
+        if (!(m instanceof Module)) throw new ArgumentError(`Sequential: '${name}' must be a Module, got ${describe(m)}`);
         (this as Record<string, unknown>)[name] = m;
       }
     } else {

@@ -69,6 +69,8 @@ function kaimingStd(tensor: Tensor, { a = 0, mode = 'fan_in', nonlinearity = 'le
 
 /** He et al.'s uniform init: U(-b, b) with b = gain * sqrt(3 / fan). */
 export function kaimingUniform_(tensor: Tensor, options: KaimingOptions = {}): Tensor {
+  // PyTorch's init leaves a zero-element tensor as it is (its fan is 0, the bound infinite).
+  if (tensor.numel() === 0) return tensor;
   const bound = Math.sqrt(3) * kaimingStd(tensor, options);
   return uniform_(tensor, -bound, bound);
 }

@@ -6,6 +6,7 @@ import { native } from '../native';
 import { keep } from '../scope';
 import { callOp } from '../ops';
 import { checkBool, checkOptions, describe, isPlainObject } from '../check';
+import { ArgumentError } from '../errors';
 import { Tensor } from '../tensor';
 import { DTYPES } from '../types';
 import type { Device, Dtype } from '../types';
@@ -181,7 +182,7 @@ export abstract class Module {
    * default) every key must match; shapes must match always. Nothing is copied when it fails.
    */
   loadStateDict(stateDict: StateDict, options: { strict?: boolean } = {}): LoadResult {
-    if (!isPlainObject(stateDict)) throw new TypeError(`loadStateDict: argument 'stateDict' (position 1) must be a record of Tensors by key, got ${describe(stateDict)}`);
+    if (!isPlainObject(stateDict)) throw new ArgumentError(`loadStateDict: argument 'stateDict' (position 1) must be a record of Tensors by key, got ${describe(stateDict)}`);
     const strict = checkBool('loadStateDict', 'strict', checkOptions('loadStateDict', options, ['options', 2]).strict ?? true);
     const own = new Map(this.stateTensors());
     const missingKeys: string[] = [];

@@ -6,6 +6,7 @@ import { ones_, zeros_ } from './init';
 import type { FactoryOptions } from './linear';
 import { Module, Parameter } from './module';
 import { checkArray, checkBool, checkInt, checkNumber, checkOptions } from '../check';
+import { ArgumentValueError } from '../errors';
 
 /** Normalizes over the trailing `normalizedShape` dims, with an elementwise affine map. */
 export class LayerNorm extends Module {
@@ -18,7 +19,7 @@ export class LayerNorm extends Module {
     super();
     const size = (n: unknown, name: string | [string, number]) => checkInt('LayerNorm', name, n, 0);
     this.normalizedShape = Array.isArray(normalizedShape) ? checkArray('LayerNorm', ['normalizedShape', 1], normalizedShape, size) : [size(normalizedShape, ['normalizedShape', 1])];
-    if (!Number.isSafeInteger(this.normalizedShape.reduce((a, b) => a * b, 1))) throw new RangeError(`LayerNorm: normalizedShape [${this.normalizedShape}] has more elements than a tensor can hold`);
+    if (!Number.isSafeInteger(this.normalizedShape.reduce((a, b) => a * b, 1))) throw new ArgumentValueError(`LayerNorm: normalizedShape [${this.normalizedShape}] has more elements than a tensor can hold`);
     checkOptions('LayerNorm', options, ['options', 2]);
     this.eps = checkNumber('LayerNorm', 'eps', options.eps ?? 1e-5, { min: 0 });
     const affine = checkBool('LayerNorm', 'elementwiseAffine', options.elementwiseAffine ?? true);

@@ -3,6 +3,7 @@
 // so the learning rates equal PyTorch's to the last bits.
 import type { Optimizer, ParamGroup } from './optimizer';
 import { checkArray, checkInt, checkNumber, checkOptions, describe, fail } from '../check';
+import { ArgumentValueError } from '../errors';
 
 export abstract class LRScheduler {
   lastEpoch: number;
@@ -244,7 +245,7 @@ export class LambdaLR extends LRScheduler {
   protected getLr(): number[] {
     return this.baseLrs.map((base, i) => {
       const factor = this.lrLambdas[i](this.lastEpoch);
-      if (typeof factor !== 'number' || !Number.isFinite(factor)) throw new TypeError(`LambdaLR: lrLambda returned ${describe(factor)} for epoch ${this.lastEpoch}, not a finite number`);
+      if (typeof factor !== 'number' || !Number.isFinite(factor)) throw new ArgumentValueError(`LambdaLR: lrLambda returned ${describe(factor)} for epoch ${this.lastEpoch}, not a finite number`);
       return base * factor;
     });
   }

@@ -5,7 +5,7 @@ import { tensor } from '../factories';
 import { native } from '../native';
 import { Tensor } from '../tensor';
 import { checkBool, checkOptions, describe, fail } from '../check';
-import { ArgumentValueError, DisposedTensorError } from '../errors';
+import { ArgumentError, ArgumentValueError, DisposedTensorError } from '../errors';
 
 type Handle = number;
 type NativeState = Record<string, Handle | number>;
@@ -202,7 +202,7 @@ export abstract class Optimizer<O extends object = object> {
     if (groups.length !== this.paramGroups.length) throw new Error('loaded state dict has a different number of parameter groups');
     const savedIds: number[] = [];
     groups.forEach((saved, i) => {
-      if (saved === null || typeof saved !== 'object') throw new TypeError(`loadStateDict: param_groups[${i}] must be an object, got ${describe(saved)}`);
+      if (saved === null || typeof saved !== 'object') throw new ArgumentError(`loadStateDict: param_groups[${i}] must be an object, got ${describe(saved)}`);
       const ids = saved.params as number[];
       if (!Array.isArray(ids) || ids.length !== this.paramGroups[i].params.length) {
         throw new Error("loaded state dict contains a parameter group that doesn't match the size of optimizer's group");
@@ -240,7 +240,7 @@ export abstract class Optimizer<O extends object = object> {
   // Saved state with PyTorch's `None` entries dropped (SGD without momentum saves
   // `momentum_buffer: None`); null when nothing is left.
   private stateToNative(id: number, saved: Record<string, unknown>): Record<string, Tensor | number> | null {
-    if (typeof saved !== 'object') throw new TypeError(`loadStateDict: state[${id}] must be an object of tensors, got ${describe(saved)}`);
+    if (typeof saved !== 'object') throw new ArgumentError(`loadStateDict: state[${id}] must be an object of tensors, got ${describe(saved)}`);
     const out: Record<string, Tensor | number> = {};
     for (const [key, value] of Object.entries(saved)) {
       if (value === null || value === undefined) continue;

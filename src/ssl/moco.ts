@@ -10,6 +10,7 @@ import type { Tensor } from '../tensor';
 import { emaUpdate } from './ema';
 import { ContrastiveOutput, inBatchInfoNCE, infoNCE } from './info-nce';
 import { checkInt, checkOptions, checkTensor, describe } from '../check';
+import { ArgumentValueError } from '../errors';
 import { KeyQueue } from './queue';
 import { convertSplitBatchNorm } from './split-batch-norm';
 
@@ -158,6 +159,7 @@ export class MoCo extends Module {
   forward(imQ: Tensor, imK: Tensor): MoCoOutput {
     checkTensor('MoCo.forward', ['imQ', 1], imQ);
     checkTensor('MoCo.forward', ['imK', 2], imK);
+    if (imQ.ndim === 0 || imK.ndim === 0) throw new ArgumentValueError(`MoCo.forward: imQ and imK must be batches [N, ...], got shapes [${imQ.shape}] and [${imK.shape}]`);
     if (this.version === 3) return this.symmetricLoss(imQ, imK);
     const q = normalize(this.encoderQ.call(imQ), { dim: 1 });
     const k = noGrad(() => {
