@@ -238,15 +238,18 @@ tensorMethod('flatten', ['flatten', 'dim'], [slot.dim('startDim', () => 0), slot
 tensorMethod('chunk', ['chunk', 'chunks', 'dim'], [slot.size('chunks', () => 2), slot.dim('dim', () => 1)]);
 tensorMethod('split', ['split', 'splitSize', 'split_size', 'dim'], [slot.size('splitSize', () => 2), slot.dim('dim', () => 1)]);
 tensorMethod('topk', ['topk', 'k'], [slot.size('k', () => 2)]);
-tensorMethod('reshape', ['reshape', 'shape', 'size'], [slot.shape('shape', () => [3, 2])]);
-tensorMethod('view', ['view', 'shape', 'size'], [slot.shape('shape', () => [6])]);
-tensorMethod('expand', ['expand', 'size'], [slot.shape('size', () => [4, 2, 3])]);
-tensorMethod('repeat', ['repeat', 'repeats'], [slot.shape('repeats', () => [2, 1])]);
+// -1 is a size these infer (or, for expand, keep).
+const inferable = (s: Slot): Slot => ({ ...s, invalid: without(s.invalid, '[-1]'), edge: [...s.edge, ['[-1]', () => [-1]]] });
+tensorMethod('reshape', ['reshape', 'shape', 'size'], [inferable(slot.shape('shape', () => [3, 2]))]);
+tensorMethod('view', ['view', 'shape', 'size'], [inferable(slot.shape('shape', () => [6]))]);
+tensorMethod('expand', ['expand', 'size'], [inferable(slot.shape('size', () => [4, 2, 3]))]);
+// Repeating an empty tensor any number of times is empty, so huge counts may pass.
+tensorMethod('repeat', ['repeat', 'repeats'], [{ ...slot.shape('repeats', () => [2, 1]), invalid: without(slot.shape().invalid, '[2 ** 40, 2 ** 40]'), edge: [...EDGE_SHAPES, ['[2 ** 40, 2 ** 40]', () => [2 ** 40, 2 ** 40]]] }]);
 tensorMethod('permute', ['permute', 'dims'], [slot.dims()]);
 tensorMethod('flip', ['flip', 'dims'], [slot.dims('dims', () => [0])]);
 tensorMethod('roll', ['roll', 'shifts', 'dims'], [slot.dims('shifts', () => [1]), slot.dims('dims', () => [0])]);
 tensorMethod('to', ['to', 'dtype', 'device'], [{ ...slot.dtype(), invalid: without(slot.dtype().invalid, '{}', 'Object.create(null)', '{ length: 2 }') }]);
-tensorMethod('to', ['to', 'dtype', 'device'], [slot.device()]);
+tensorMethod('to', ['to', 'dtype', 'device'], [{ ...slot.device(), invalid: without(slot.device().invalid, '{}', 'Object.create(null)', '{ length: 2 }') }]);
 tensorMethod('clamp', ['clamp', 'min', 'max'], [optionValue(slot.tensorLike('min')), optionValue(slot.tensorLike('max'))]);
 tensorMethod('lerp_', ['lerp', 'end', 'weight'], [slot.tensor('end'), slot.tensorLike('weight')]);
 tensorMethod('maskedFill', ['masked_fill', 'mask', 'value'], [slot.tensor('mask', () => torch.tensor([[true, false, true], [false, true, false]])), slot.tensorLike('value')]);
@@ -288,13 +291,14 @@ target('setNumThreads', ['threads', 'n'], [slot.size('n', () => torch.getNumThre
 target('F.linear', ['linear', 'input', 'weight', 'bias'], [slot.tensor('input'), slot.tensor('weight', () => torch.randn([4, 3])), { ...optionValue(slot.tensor('bias', () => torch.randn([4]))), invalid: without(slot.tensor().invalid, 'null', 'undefined') }], (x, w, b) => F.linear(x, w, b));
 target('F.conv2d', ['conv2d', 'input', 'weight', 'stride', 'padding'], [slot.tensor('input', () => torch.randn([1, 2, 5, 5])), slot.tensor('weight', () => torch.randn([3, 2, 3, 3])), slot.size('stride', () => 1), slot.size('padding', () => 1)], (x, w, stride, padding) => F.conv2d(x, w, null, { stride, padding }));
 target('F.maxPool2d', ['max_pool2d', 'maxPool2d', 'kernel_size', 'kernelSize', 'stride'], [slot.tensor('input', () => torch.randn([1, 2, 4, 4])), slot.size('kernelSize', () => 2), optionValue(slot.size('stride', () => 2))], (x, k, stride) => F.maxPool2d(x, k, { stride }));
-target('F.avgPool2d', ['avg_pool2d', 'avgPool2d', 'kernel_size', 'kernelSize', 'stride'], [slot.tensor('input', () => torch.randn([1, 2, 4, 4])), slot.size('kernelSize', () => 2), slot.size('stride', () => 2)], (x, k, stride) => F.avgPool2d(x, k, { stride }));
+target('F.avgPool2d', ['avg_pool2d', 'avgPool2d', 'kernel_size', 'kernelSize', 'stride'], [slot.tensor('input', () => torch.randn([1, 2, 4, 4])), slot.size('kernelSize', () => 2), optionValue(slot.size('stride', () => 2))], (x, k, stride) => F.avgPool2d(x, k, { stride }));
 target('F.adaptiveAvgPool2d', ['adaptive_avg_pool2d', 'adaptiveAvgPool2d', 'output_size', 'outputSize'], [slot.tensor('input', () => torch.randn([1, 2, 4, 4])), slot.size('outputSize', () => 1)], (x, s) => F.adaptiveAvgPool2d(x, s));
 target('F.crossEntropy', ['cross_entropy', 'crossEntropy', 'cross_entropy_loss', 'target', 'reduction', 'ignoreIndex', 'ignore_index', 'nll_loss'], [slot.tensor('input', () => torch.randn([2, 3])), slot.tensor('target', () => torch.tensor([0, 2])), slot.choice('reduction', ['mean', 'sum', 'none']), slot.dim('ignoreIndex', () => -100)], (x, y, reduction, ignoreIndex) => F.crossEntropy(x, y, { reduction, ignoreIndex }));
 target('F.mseLoss', ['mse_loss', 'mseLoss', 'target', 'reduction'], [slot.tensor('input'), slot.tensor('target'), slot.choice('reduction', ['mean', 'sum', 'none'])], (x, y, reduction) => F.mseLoss(x, y, { reduction }));
 target('F.dropout', ['dropout', 'p', 'training'], [slot.tensor('input'), slot.hyper('p', () => 0.5, [-0.1, 1.5]), slot.bool('training')], (x, p, training) => F.dropout(x, { p, training }));
 target('F.normalize', ['normalize', 'dim', 'p', 'norm', 'eps'], [slot.tensor('input'), slot.dim('dim', () => 1)], (x, dim) => F.normalize(x, { dim }));
-target('F.oneHot', ['one_hot', 'oneHot', 'numClasses', 'num_classes'], [slot.tensor('input', () => torch.tensor([0, 2])), slot.size('numClasses', () => 3)], (x, n) => F.oneHot(x, n));
+// numClasses -1 infers the count, as in PyTorch.
+target('F.oneHot', ['one_hot', 'oneHot', 'numClasses', 'num_classes'], [slot.tensor('input', () => torch.tensor([0, 2])), { ...slot.size('numClasses', () => 3), invalid: without(slot.size('numClasses').invalid, '-1'), edge: [['-1', () => -1]] }], (x, n) => F.oneHot(x, n));
 target('F.leakyRelu', ['leaky_relu', 'leakyRelu', 'negativeSlope', 'negative_slope'], [slot.tensor('input'), orOptions(slot.number('negativeSlope', () => 0.1))], (x, s) => F.leakyRelu(x, s));
 target('F.layerNorm', ['layer_norm', 'layerNorm', 'normalizedShape', 'normalized_shape', 'weight', 'bias'], [slot.tensor('input'), slot.shape('normalizedShape', () => [3])], (x, s) => F.layerNorm(x, s));
 target('F.pad', ['pad', 'constant_pad_nd', 'reflection_pad2d', 'mode', 'value'], [slot.tensor('input', () => torch.randn([1, 1, 3, 3])), slot.dims('pad', () => [1, 1]), slot.choice('mode', ['constant', 'reflect', 'replicate'])], (x, p, mode) => F.pad(x, p, { mode }));
@@ -387,7 +391,8 @@ for (const [name, argNames, slots, make] of transformTargets) {
 target('transforms.compose', ['compose', 'transforms'], [{ name: 'transforms', valid: () => [T.horizontalFlip()], invalid: [['3', () => 3], ['[3]', () => [3]], ['null', () => null], ["'flip'", () => 'flip']], edge: [['[]', () => []]] }], (ts) => T.compose(ts)(batch()));
 target('DataLoader', ['DataLoader', 'batchSize', 'batch_size', 'dataset'], [slot.size('batchSize', () => 2), slot.bool('shuffle')], (batchSize, shuffle) => [...new torch.data.DataLoader(new torch.data.TensorDataset(torch.randn([4, 2]), torch.arange(4)), { batchSize, shuffle })].length);
 target('TensorDataset', ['TensorDataset', 'tensors', 'size', 'length'], [slot.tensor('tensor0', () => torch.randn([4, 2])), slot.tensor('tensor1', () => torch.arange(4))], (a, b) => new torch.data.TensorDataset(a, b).get(0));
-target('labeledSubset', ['labeledSubset', 'targets', 'count', 'numLabels', 'seed'], [slot.tensor('targets', () => torch.tensor([0, 1, 0, 1, 2, 2])), slot.size('count', () => 3)], (t, n) => torch.data.labeledSubset(t, n, { seed: 0 }));
+// Labels may also come as an array or a TypedArray.
+target('labeledSubset', ['labeledSubset', 'targets', 'count', 'numLabels', 'seed'], [{ ...slot.tensor('targets', () => torch.tensor([0, 1, 0, 1, 2, 2])), invalid: without(INVALID_TENSORS, '[1, 2]', 'new Float32Array(2)') }, slot.size('count', () => 3)], (t, n) => torch.data.labeledSubset(t, n, { seed: 0 }));
 
 // Momentum-teacher learning.
 const ssl = torch.ssl;
@@ -406,7 +411,7 @@ const encoder = () => {
   (e as unknown as { fc: unknown }).fc = new nn.Linear(6, 4);
   return e;
 };
-target('MoCo', ['MoCo', 'encoder', 'dim', 'queueSize', 'momentum', 'temperature', 'mlp', 'version', 'fc', 'bnSplits'], [{ name: 'encoder', valid: encoder, invalid: [['null', () => null], ['{}', () => ({})], ['3', () => 3], ['Linear(3, 2) (no fc)', () => new nn.Linear(3, 2)]], edge: [] }, { ...slot.size('dim', () => 4), invalid: [...slot.size('dim').invalid, ['0', () => 0]] }, { ...slot.size('queueSize', () => 8), invalid: [...slot.size('queueSize').invalid, ['0', () => 0]] }, slot.hyper('momentum', () => 0.999, [-1, 2]), slot.hyper('temperature', () => 0.2, [0, -1]), { name: 'version', valid: () => 2, invalid: [['4', () => 4], ["'2'", () => '2'], ['0', () => 0], ['null', () => null], ['2.5', () => 2.5]], edge: [] }], (encoder, dim, queueSize, momentum, temperature, version) => new ssl.MoCo({ encoder, dim, queueSize, momentum, temperature, version }));
+target('MoCo', ['MoCo', 'encoder', 'dim', 'queueSize', 'momentum', 'temperature', 'mlp', 'version', 'fc', 'bnSplits'], [{ name: 'encoder', valid: encoder, invalid: [['null', () => null], ['{}', () => ({})], ['3', () => 3], ['Linear(3, 2) (no fc)', () => new nn.Linear(3, 2)]], edge: [] }, { ...slot.size('dim', () => 4), invalid: [...slot.size('dim').invalid, ['0', () => 0]] }, optionValue({ ...slot.size('queueSize', () => 8), invalid: [...slot.size('queueSize').invalid, ['0', () => 0]] }), slot.hyper('momentum', () => 0.999, [-1, 2]), slot.hyper('temperature', () => 0.2, [0, -1]), { name: 'version', valid: () => 2, invalid: [['4', () => 4], ["'2'", () => '2'], ['0', () => 0], ['null', () => null], ['2.5', () => 2.5]], edge: [] }], (encoder, dim, queueSize, momentum, temperature, version) => new ssl.MoCo({ encoder, dim, queueSize, momentum, temperature, version }));
 target('MoCo.forward', ['forward', 'imQ', 'imK', 'MoCo', 'input', 'linear', 'addmm', 'flatten'], [slot.tensor('imQ', () => torch.randn([2, 3, 2, 2])), slot.tensor('imK', () => torch.randn([2, 3, 2, 2]))], (q, k) => new ssl.MoCo({ encoder: encoder(), dim: 4, queueSize: 8 }).forward(q, k));
 for (const name of ['sigmoidRampup', 'linearRampup', 'cosineRampdown'] as const) target(`ssl.${name}`, [name, 'current', 'length'], [slot.number('current', () => 2), slot.hyper('length', () => 5, [-1])], (c, l) => ssl[name](c, l));
 for (const name of ['softmaxMseLoss', 'softmaxKlLoss', 'symmetricMseLoss'] as const) target(`ssl.${name}`, [name, 'input', 'target', 'input1', 'input2', 'softmax', 'log_softmax', 'mse_loss', 'kl_div'], [slot.tensor('input'), slot.tensor('target')], (a, b) => ssl[name](a, b));
