@@ -6,7 +6,7 @@ import { Tensor, TypedArray, NestedArray, TensorLike, ValuesIndices, tensorOp } 
 import { DTYPES } from './types';
 import type { Dtype, TensorOptions } from './types';
 import { checkArray, checkBool, checkInt, checkIsTensor, checkOptions, checkTensor, describe, fail } from './check';
-import { ArgumentError } from './errors';
+import { ArgumentError, ArgumentValueError } from './errors';
 
 const DTYPE_OF_ARRAY: [new (n: number) => TypedArray, Dtype][] = [
   [Float32Array, 'float32'],
@@ -72,10 +72,10 @@ function inferDtype(values: (number | boolean)[]): Dtype {
  */
 export function tensor(data: NestedArray | TypedArray, options: TensorOptions & { shape?: number[] } = {}): Tensor {
   checkTensorOptions('tensor', options);
+  if (options.shape !== undefined) checkArray('tensor', 'shape', options.shape, (n, name) => checkInt('tensor', name, n, 0), 'an array of sizes');
   if (ArrayBuffer.isView(data)) {
     const found = DTYPE_OF_ARRAY.find(([ctor]) => data instanceof ctor);
     if (!found) throw new TypeError(`tensor: unsupported TypedArray type ${data.constructor.name}: expected one of ${DTYPE_OF_ARRAY.map(([ctor]) => ctor.name).join(', ')}`);
-    if (options.shape !== undefined) checkArray('tensor', 'shape', options.shape, (n, name) => checkInt('tensor', name, n, 0), 'an array of sizes');
     const dtype = options.dtype ?? found[1];
     const shape = options.shape ?? [data.length];
     const [Storage, stored] = storageFor(dtype);
@@ -83,6 +83,10 @@ export function tensor(data: NestedArray | TypedArray, options: TensorOptions & 
     return new Tensor(native.fromData(bytes, shape, dtype, stored, options.device, options.requiresGrad));
   }
   const shape = shapeOf(data);
+  // Nested arrays carry their shape; a `shape` given with them must be it.
+  if (options.shape !== undefined && options.shape.join() !== shape.join()) {
+    throw new ArgumentValueError(`tensor: shape [${options.shape}] given for nested arrays of shape [${shape}]`);
+  }
   const flat: (number | boolean)[] = [];
   flattenInto(data, shape, 0, flat);
   const dtype = options.dtype ?? inferDtype(flat);

@@ -3,7 +3,7 @@ import { stack, tensor } from '../factories';
 import { keep, tidy } from '../scope';
 import type { Tensor } from '../tensor';
 import type { Device } from '../types';
-import { checkBool, describe } from '../check';
+import { checkBool, checkOptions, describe, fail } from '../check';
 import { Dataset, TensorBacked, isTensorBacked } from './datasets';
 import { Permute, permuter } from './samplers';
 
@@ -54,7 +54,8 @@ export class DataLoader implements Iterable<Tensor[]> {
   private onDevice?: { source: Tensor[]; copies: Tensor[] };
 
   constructor(dataset: Dataset | (DataLoaderOptions & { dataset: Dataset }), options: DataLoaderOptions = {}) {
-    const all = isDataset(dataset) ? { ...options, dataset } : { ...dataset, ...options };
+    const all = isDataset(dataset) ? { ...checkOptions('DataLoader', options, ['options', 2]), dataset } : { ...checkOptions('DataLoader', dataset, ['dataset', 1]), ...options };
+    if (!isDataset(all.dataset)) fail('DataLoader', 'dataset', 'a Dataset (with get(i) and length)', all.dataset);
     const { batchSize = 1, shuffle = false, dropLast = false, sampler, seed, device, autoDispose = true } = all;
     if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`DataLoader: batchSize must be a positive integer, got ${describe(batchSize)}`);
     for (const [name, flag] of Object.entries({ shuffle, dropLast, autoDispose })) checkBool('DataLoader', name, flag);
@@ -170,8 +171,8 @@ function isBatchSampler(sampler: Sampler | undefined): sampler is Iterable<numbe
   return sampler !== undefined && typeof (sampler as { batchSize?: unknown }).batchSize === 'number';
 }
 
-function isDataset(value: object): value is Dataset {
-  return typeof (value as Partial<Dataset>).get === 'function';
+function isDataset(value: unknown): value is Dataset {
+  return typeof (value as Partial<Dataset> | null)?.get === 'function';
 }
 
 function isTensorValue(value: unknown): value is Tensor {
