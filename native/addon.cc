@@ -41,6 +41,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     throw Napi::Error::New(env, std::string("momentum-torch: this binary was built for LibTorch ") + TORCH_VERSION +
                                     " but LibTorch " + linked + " was loaded (" + linkedFile() + ")");
   }
+  mt::createInstance(env);
   mt::define(env, exports, "linkedLibTorch", linkedLibTorch);
   for (auto init : mt::registry()) init(env, exports);
   return exports;

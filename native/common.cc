@@ -2,7 +2,10 @@
 
 #include <c10/util/Exception.h>
 
+#include <atomic>
+#include <bitset>
 #include <cmath>
+#include <mutex>
 #include <unordered_map>
 
 namespace mt {
@@ -51,15 +54,22 @@ void define(Napi::Env env, Napi::Object exports, const char* name, Method fn, co
                         name));
 }
 
-// ---- tensor handles -------------------------------------------------------------------------
-// A handle is a number: slot index + generation * 2^24. Numbers cross N-API far cheaper than
-// Externals with finalizers; the generation makes a stale handle an error, never another tensor.
-// JS owns lifetimes: dispose(), tidy() scopes, and a FinalizationRegistry as the backstop.
+// ---- per-environment state and tensor handles --------------------------------------------------
+// A handle is a number: slot index + environment tag * 2^24 + generation * 2^32, within a double's
+// 53 exact bits. Numbers cross N-API far cheaper than Externals with finalizers; the generation
+// makes a stale handle an error, never another tensor, and the tag does the same for a handle
+// from another thread. JS owns lifetimes: dispose(), tidy() scopes, and a FinalizationRegistry as
+// the backstop.
 
 namespace {
 
-constexpr int kSlotBits = 24;  // 2^24 live tensors at most
-constexpr double kSlotSpan = static_cast<double>(1 << kSlotBits);
+constexpr int kSlotBits = 24;                               // 2^24 live tensors in one environment
+constexpr int kTagBits = 8;                                 // 256 environments at once
+constexpr int kGenerationBits = 53 - kSlotBits - kTagBits;  // 21
+constexpr uint32_t kTags = 1u << kTagBits;
+constexpr uint32_t kLastGeneration = (1u << kGenerationBits) - 1;
+constexpr uint32_t kSlots = 1u << kSlotBits;
+constexpr double kHandleLimit = 9007199254740992.0;  // 2^53
 
 struct Slot {
   at::Tensor tensor;
@@ -72,22 +82,96 @@ struct Accounting {
   int64_t tensors = 0;
   int64_t bytes = 0;
   int64_t cudaBytes = 0;
-} accounting;
+};
 
-std::vector<Slot> slots;
-std::vector<uint32_t> freeSlots;
+// The tags of the live environments. A new environment takes the first free tag after the last
+// one taken, so that a tag comes back into use as late as possible. Locked only as environments
+// start and end; never destroyed, since an environment may end while the process exits.
+class Tags {
+ public:
+  bool take(uint32_t* tag) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (uint32_t i = 0; i < kTags; i++) {
+      const uint32_t candidate = (next_ + i) % kTags;
+      if (used_[candidate]) continue;
+      used_[candidate] = true;
+      next_ = candidate + 1;
+      *tag = candidate;
+      return true;
+    }
+    return false;
+  }
+
+  void give(uint32_t tag) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    used_[tag] = false;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::bitset<kTags> used_;
+  uint32_t next_ = 0;
+};
+
+Tags& tags() {
+  static Tags* all = new Tags;
+  return *all;
+}
+
+}  // namespace
+
+class Instance {
+ public:
+  explicit Instance(uint32_t tag) : tag(tag) {}
+  ~Instance() { tags().give(tag); }
+
+  const uint32_t tag;
+  std::vector<Slot> slots;
+  std::vector<uint32_t> freeSlots;
+  Accounting accounting;
+  std::vector<std::shared_ptr<void>> parts;  // each source file's state (part<T>)
+};
+
+void createInstance(Napi::Env env) {
+  uint32_t tag;
+  if (!tags().take(&tag)) throwError(env, "momentum-torch is in use by 256 threads already: end a worker first");
+  env.SetInstanceData(new Instance(tag));
+}
+
+Instance& instanceOf(Napi::Env env) { return *env.GetInstanceData<Instance>(); }
+
+size_t detail::newPartIndex() {
+  static std::atomic<size_t> next{0};
+  return next++;
+}
+
+std::shared_ptr<void>& detail::partSlot(Instance& instance, size_t index) {
+  if (index >= instance.parts.size()) instance.parts.resize(index + 1);
+  return instance.parts[index];
+}
+
+int newObjectId() {
+  static std::atomic<int> next{1};
+  return next++;
+}
+
+namespace {
 
 int64_t tensorBytes(const at::Tensor& t) {
   return static_cast<int64_t>(t.numel()) * static_cast<int64_t>(t.element_size());
 }
 
-Slot* slotOf(double handle) {
-  if (!(handle >= 0)) return nullptr;
+uint32_t tagOf(uint64_t bits) { return static_cast<uint32_t>(bits >> kSlotBits) & (kTags - 1); }
+
+Slot* slotOf(Instance& instance, double handle) {
+  if (!(handle >= 0 && handle < kHandleLimit)) return nullptr;
   const uint64_t bits = static_cast<uint64_t>(handle);
-  const uint32_t index = static_cast<uint32_t>(bits & ((1u << kSlotBits) - 1));
-  const uint32_t generation = static_cast<uint32_t>(bits >> kSlotBits);
-  if (index >= slots.size() || slots[index].generation != generation || !slots[index].tensor.defined()) return nullptr;
-  return &slots[index];
+  const uint32_t index = static_cast<uint32_t>(bits & (kSlots - 1));
+  const uint32_t generation = static_cast<uint32_t>(bits >> (kSlotBits + kTagBits));
+  if (tagOf(bits) != instance.tag || index >= instance.slots.size()) return nullptr;
+  Slot& slot = instance.slots[index];
+  if (slot.generation != generation || !slot.tensor.defined()) return nullptr;
+  return &slot;
 }
 
 double handleOf(const Napi::Value& value, bool* isTensor) {
@@ -105,23 +189,26 @@ double handleOf(const Napi::Value& value, bool* isTensor) {
 
 Napi::Value wrap(Napi::Env env, at::Tensor tensor) {
   if (!tensor.defined()) return env.Null();
+  Instance& instance = instanceOf(env);
   uint32_t index;
-  if (freeSlots.empty()) {
-    if (slots.size() >= static_cast<size_t>(kSlotSpan)) throwError(env, "too many live tensors (16M): dispose some");
-    index = static_cast<uint32_t>(slots.size());
-    slots.emplace_back();
+  if (instance.freeSlots.empty()) {
+    if (instance.slots.size() >= kSlots) throwError(env, "too many live tensors (16M): dispose some");
+    index = static_cast<uint32_t>(instance.slots.size());
+    instance.slots.emplace_back();
   } else {
-    index = freeSlots.back();
-    freeSlots.pop_back();
+    index = instance.freeSlots.back();
+    instance.freeSlots.pop_back();
   }
-  Slot& slot = slots[index];
+  Slot& slot = instance.slots[index];
   slot.cuda = tensor.is_cuda();
   slot.bytes = tensorBytes(tensor);
   slot.tensor = std::move(tensor);
-  accounting.tensors += 1;
-  (slot.cuda ? accounting.cudaBytes : accounting.bytes) += slot.bytes;
+  instance.accounting.tensors += 1;
+  (slot.cuda ? instance.accounting.cudaBytes : instance.accounting.bytes) += slot.bytes;
   if (!slot.cuda && slot.bytes >= 4096) Napi::MemoryManagement::AdjustExternalMemory(env, slot.bytes);
-  return Napi::Number::New(env, index + slot.generation * kSlotSpan);
+  const uint64_t bits = index | static_cast<uint64_t>(instance.tag) << kSlotBits |
+                        static_cast<uint64_t>(slot.generation) << (kSlotBits + kTagBits);
+  return Napi::Number::New(env, static_cast<double>(bits));
 }
 
 bool isTensorLike(Napi::Value value) {
@@ -129,25 +216,39 @@ bool isTensorLike(Napi::Value value) {
   return value.As<Napi::Object>().Get("_h").IsNumber();
 }
 
+at::Tensor* findHandle(Napi::Env env, double handle) {
+  Slot* slot = slotOf(instanceOf(env), handle);
+  return slot ? &slot->tensor : nullptr;
+}
+
+const char* whyUnusable(Napi::Env env, double handle) {
+  const bool foreign = handle >= 0 && handle < kHandleLimit && tagOf(static_cast<uint64_t>(handle)) != instanceOf(env).tag;
+  return foreign ? "belongs to another thread and cannot be used here (send its data instead)"
+                 : "has been disposed and cannot be used";
+}
+
 at::Tensor& unwrap(Napi::Env env, Napi::Value value, const char* what) {
   bool isTensor;
   double handle = handleOf(value, &isTensor);
   if (!isTensor) throwTypeError(env, std::string(what) + " must be a Tensor");
-  Slot* slot = slotOf(handle);
-  if (!slot) throwError(env, std::string(what) + " has been disposed and cannot be used");
-  return slot->tensor;
+  at::Tensor* tensor = findHandle(env, handle);
+  if (!tensor) throwError(env, std::string(what) + " " + whyUnusable(env, handle));
+  return *tensor;
 }
 
 void disposeHandle(Napi::Env env, Napi::Value value) {
   bool isTensor;
-  Slot* slot = slotOf(handleOf(value, &isTensor));
+  Instance& instance = instanceOf(env);
+  Slot* slot = slotOf(instance, handleOf(value, &isTensor));
   if (!slot) return;  // disposing twice is harmless
-  accounting.tensors -= 1;
-  (slot->cuda ? accounting.cudaBytes : accounting.bytes) -= slot->bytes;
+  instance.accounting.tensors -= 1;
+  (slot->cuda ? instance.accounting.cudaBytes : instance.accounting.bytes) -= slot->bytes;
   if (!slot->cuda && slot->bytes >= 4096) Napi::MemoryManagement::AdjustExternalMemory(env, -slot->bytes);
   slot->tensor = at::Tensor();
+  // A slot whose generation would wrap around is retired, so that no stale handle names a newer tensor.
+  if (slot->generation == kLastGeneration) return;
   slot->generation += 1;
-  freeSlots.push_back(static_cast<uint32_t>(slot - slots.data()));
+  instance.freeSlots.push_back(static_cast<uint32_t>(slot - instance.slots.data()));
 }
 
 // ---- numbers -----------------------------------------------------------------------------------
@@ -243,7 +344,9 @@ std::vector<int64_t> parseIntList(Napi::Env env, Napi::Value value, const char* 
 
 namespace {
 
+// This thread's tensors.
 Napi::Value memoryStats(const Napi::CallbackInfo& info) {
+  const Accounting& accounting = instanceOf(info.Env()).accounting;
   auto out = Napi::Object::New(info.Env());
   out.Set("tensors", static_cast<double>(accounting.tensors));
   out.Set("bytes", static_cast<double>(accounting.bytes));

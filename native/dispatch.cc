@@ -32,10 +32,15 @@ struct Op {
   std::vector<Overload> overloads;
 };
 
-std::vector<Op>& ops() {
-  static std::vector<Op> table;
-  return table;
-}
+// This environment's ops (an op id indexes them), their ids by name, the key `_h` as a JS string
+// made once (held in an array, since N-API 8 references only hold objects: reading a property by a
+// ready key skips making and interning the name on every read) and JS's Tensor factory.
+struct Dispatch {
+  std::vector<Op> ops;
+  std::unordered_map<std::string, int> ids;
+  Napi::Reference<Napi::Array> keyHolder;
+  Napi::FunctionReference tensorFactory;
+};
 
 std::string camel(const std::string& snake) {
   std::string out;
@@ -76,9 +81,9 @@ Napi::Value opId(const Napi::CallbackInfo& info) {
   if (name.find("::") == std::string::npos) name = "aten::" + name;
   std::string only = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : std::string("*");
   std::string key = name + "." + only;
-  static std::unordered_map<std::string, int> ids;
-  auto cached = ids.find(key);
-  if (cached != ids.end()) return Napi::Number::New(env, cached->second);
+  Dispatch& state = part<Dispatch>(env);
+  auto cached = state.ids.find(key);
+  if (cached != state.ids.end()) return Napi::Number::New(env, cached->second);
 
   auto found = opNames().find(name);
   if (found == opNames().end()) throwError(env, "unknown operator " + name);
@@ -101,9 +106,9 @@ Napi::Value opId(const Napi::CallbackInfo& info) {
     op.overloads.push_back(std::move(overload));
   }
   if (op.overloads.empty()) throwError(env, "unknown operator overload " + name + "." + only);
-  ops().push_back(std::move(op));
-  int id = static_cast<int>(ops().size() - 1);
-  ids.emplace(key, id);
+  state.ops.push_back(std::move(op));
+  int id = static_cast<int>(state.ops.size() - 1);
+  state.ids.emplace(key, id);
   return Napi::Number::New(env, id);
 }
 
@@ -117,41 +122,35 @@ struct JsValue {
   Napi::Value value;
   Kind kind = Kind::Other;
   bool undefined = false;             // None given as undefined: the parameter's default
-  double number = 0;                  // Bool, Int, Float
+  double number = 0;                  // Bool, Int, Float; the handle of Tensor and Disposed
   const at::Tensor* tensor = nullptr;  // Tensor
   std::string text;                   // String
   std::vector<JsValue> items;         // List (one level: no ATen schema nests lists)
 };
 
-// The key `_h` as a JS string made once (held in an array, since N-API 8 references only hold
-// objects): reading a property by a ready key skips making and interning the name on every read.
-// It is fetched on the first object argument of a call, if any.
-Napi::Reference<Napi::Array>& keyHolder() {
-  static Napi::Reference<Napi::Array> holder;
-  return holder;
-}
-
+// The key `_h`, fetched on the first object argument of a call, if any.
 class HandleKey {
  public:
+  explicit HandleKey(const Dispatch& state) : state_(state) {}
+
   const Napi::Value& get() {
-    if (key_.IsEmpty()) key_ = keyHolder().Value().Get(0u);
+    if (key_.IsEmpty()) key_ = state_.keyHolder.Value().Get(0u);
     return key_;
   }
 
  private:
+  const Dispatch& state_;
   Napi::Value key_;
 };
 
 // A tensor given as its bare handle (typed wrappers mark such arguments, skipping the `_h` read).
+// One this thread cannot use is reported, with the parameter's name, if an overload takes it.
 JsValue readHandle(Napi::Env env, Napi::Value v) {
   JsValue out;
   out.value = v;
-  try {
-    out.tensor = &unwrap(env, v);
-    out.kind = Kind::Tensor;
-  } catch (const Napi::Error&) {
-    out.kind = Kind::Disposed;  // reported, with the parameter's name, if an overload takes it
-  }
+  out.number = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+  out.tensor = findHandle(env, out.number);
+  out.kind = out.tensor ? Kind::Tensor : Kind::Disposed;
   return out;
 }
 
@@ -327,12 +326,8 @@ bool bind(const Overload& overload, c10::ArrayRef<JsValue> args, const std::vect
 
 at::Scalar toScalar(const JsValue& v) { return v.kind == Kind::Bool ? at::Scalar(v.number != 0) : numberScalar(v.number); }
 
-[[noreturn]] void disposedError(Napi::Env env, const std::string& op, const c10::Argument& arg) {
-  throwError(env, op + ": " + arg.name() + " has been disposed and cannot be used");
-}
-
 const at::Tensor& tensorOf(Napi::Env env, const JsValue& v, const std::string& op, const c10::Argument& arg) {
-  if (v.kind == Kind::Disposed) disposedError(env, op, arg);
+  if (v.kind == Kind::Disposed) throwError(env, op + ": " + arg.name() + " " + whyUnusable(env, v.number));
   return *v.tensor;
 }
 
@@ -414,23 +409,17 @@ c10::IValue convert(Napi::Env env, const JsValue& v, const c10::TypePtr& type, c
 
 // JS's Tensor factory (setTensorFactory): generic results come back as Tensor objects, since a
 // bare handle could not be told apart from an int result.
-Napi::FunctionReference& tensorFactory() {
-  static Napi::FunctionReference factory;
-  return factory;
-}
-
 Napi::Value setTensorFactory(const Napi::CallbackInfo& info) {
   if (!info[0].IsFunction()) throwTypeError(info.Env(), "setTensorFactory takes a function");
-  tensorFactory() = Napi::Persistent(info[0].As<Napi::Function>());
-  tensorFactory().SuppressDestruct();
+  part<Dispatch>(info.Env()).tensorFactory = Napi::Persistent(info[0].As<Napi::Function>());
   return info.Env().Undefined();
 }
 
-Napi::Value fromIValue(Napi::Env env, const c10::IValue& v) {
+Napi::Value fromIValue(Napi::Env env, const Napi::FunctionReference& tensorFactory, const c10::IValue& v) {
   if (v.isTensor()) {
     Napi::Value handle = wrap(env, v.toTensor());
-    if (handle.IsNull() || tensorFactory().IsEmpty()) return handle;
-    return tensorFactory().Call({handle});
+    if (handle.IsNull() || tensorFactory.IsEmpty()) return handle;
+    return tensorFactory.Call({handle});
   }
   if (v.isNone()) return env.Undefined();
   if (v.isInt()) return Napi::Number::New(env, static_cast<double>(v.toInt()));
@@ -446,13 +435,13 @@ Napi::Value fromIValue(Napi::Env env, const c10::IValue& v) {
   if (v.isTuple()) {
     const auto& elems = v.toTupleRef().elements();
     auto array = Napi::Array::New(env, elems.size());
-    for (size_t i = 0; i < elems.size(); i++) array.Set(static_cast<uint32_t>(i), fromIValue(env, elems[i]));
+    for (size_t i = 0; i < elems.size(); i++) array.Set(static_cast<uint32_t>(i), fromIValue(env, tensorFactory, elems[i]));
     return array;
   }
   if (v.isList()) {
     auto list = v.toListRef();
     auto array = Napi::Array::New(env, list.size());
-    for (size_t i = 0; i < list.size(); i++) array.Set(static_cast<uint32_t>(i), fromIValue(env, list[i]));
+    for (size_t i = 0; i < list.size(); i++) array.Set(static_cast<uint32_t>(i), fromIValue(env, tensorFactory, list[i]));
     return array;
   }
   if (v.isDevice()) return Napi::String::New(env, v.toDevice().str());
@@ -497,12 +486,13 @@ std::string describe(const JsValue& v) {
 // (typed wrappers that make the Tensor themselves, saving a call from C++ into JS).
 enum class Results { Values = 0, None = 1, Handle = 2 };
 
-Napi::Value returnResults(Napi::Env env, const std::vector<c10::IValue>& stack, Results mode) {
+Napi::Value returnResults(Napi::Env env, const Dispatch& state, const std::vector<c10::IValue>& stack, Results mode) {
   if (mode == Results::None) return env.Undefined();
   if (mode == Results::Handle && stack.size() == 1 && stack[0].isTensor()) return wrap(env, stack[0].toTensor());
-  if (stack.size() == 1) return fromIValue(env, stack[0]);
+  const Napi::FunctionReference& factory = state.tensorFactory;
+  if (stack.size() == 1) return fromIValue(env, factory, stack[0]);
   auto array = Napi::Array::New(env, stack.size());
-  for (size_t i = 0; i < stack.size(); i++) array.Set(static_cast<uint32_t>(i), fromIValue(env, stack[i]));
+  for (size_t i = 0; i < stack.size(); i++) array.Set(static_cast<uint32_t>(i), fromIValue(env, factory, stack[i]));
   return array;
 }
 
@@ -525,8 +515,8 @@ std::vector<Kwarg> readOptions(Napi::Env env, const Napi::Value& value, HandleKe
 }
 
 // Matches, converts and calls; returns the results as `mode` says.
-Napi::Value invoke(Napi::Env env, const Op& op, c10::ArrayRef<JsValue> args, const std::vector<Kwarg>& kwargs,
-                   Results mode) {
+Napi::Value invoke(Napi::Env env, const Dispatch& state, const Op& op, c10::ArrayRef<JsValue> args,
+                   const std::vector<Kwarg>& kwargs, Results mode) {
   Chosen chosen;
   const Overload* overload = choose(op, args, kwargs, chosen);
   if (!overload) noMatch(env, op, op.shortName, args, kwargs);
@@ -542,32 +532,33 @@ Napi::Value invoke(Napi::Env env, const Op& op, c10::ArrayRef<JsValue> args, con
   } catch (const std::exception& e) {
     throwFrom(env, op.shortName, e);
   }
-  return returnResults(env, stack, mode);
+  return returnResults(env, state, stack, mode);
 }
 
-const Op& opOf(const Napi::CallbackInfo& info) {
+const Op& opOf(const Napi::CallbackInfo& info, const Dispatch& state) {
   const int id = argInt(info, 0, "operator id");
-  if (id < 0 || static_cast<size_t>(id) >= ops().size()) throwError(info.Env(), "invalid operator id");
-  return ops()[id];
+  if (id < 0 || static_cast<size_t>(id) >= state.ops.size()) throwError(info.Env(), "invalid operator id");
+  return state.ops[id];
 }
 
 // callOp(id, args[], kwargs?, results?, handleMask?) -> the op's result(s): the general entry
 // point. `results` defaults to JS values; bit i of handleMask set means args[i] is a bare handle.
 Napi::Value callOp(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const Op& op = opOf(info);
+  const Dispatch& state = part<Dispatch>(env);
+  const Op& op = opOf(info, state);
   if (!info[1].IsArray()) throwTypeError(env, op.shortName + ": arguments must be an array");
   auto array = info[1].As<Napi::Array>();
   const auto mode = info[3].IsNumber() ? static_cast<Results>(info[3].As<Napi::Number>().Int32Value()) : Results::Values;
   const uint32_t handleMask = info[4].IsNumber() ? info[4].As<Napi::Number>().Uint32Value() : 0;
-  HandleKey key;
+  HandleKey key(state);
   c10::SmallVector<JsValue, 6> args;
   args.reserve(array.Length());
   for (uint32_t i = 0; i < array.Length(); i++) {
     Napi::Value value = array.Get(i);
     args.push_back(readArgument(env, value, i, handleMask, key));
   }
-  return invoke(env, op, args, readOptions(env, info[2], key), mode);
+  return invoke(env, state, op, args, readOptions(env, info[2], key), mode);
 }
 
 // call(id, results, handleMask, positional, ...args, ...options) -> the op's result(s): the typed
@@ -577,13 +568,14 @@ Napi::Value callOp(const Napi::CallbackInfo& info) {
 Napi::Value call(const Napi::CallbackInfo& info) {
   constexpr size_t kFirstArg = 4;
   Napi::Env env = info.Env();
-  const Op& op = opOf(info);
+  const Dispatch& state = part<Dispatch>(env);
+  const Op& op = opOf(info, state);
   const auto mode = static_cast<Results>(argInt(info, 1, "results"));
   const uint32_t handleMask = info[2].As<Napi::Number>().Uint32Value();
   const size_t positional = static_cast<size_t>(argInt(info, 3, "positional"));
   const size_t end = info.Length();
   if (kFirstArg + positional > end || (end - kFirstArg - positional) % 2) throwError(env, op.shortName + ": malformed call");
-  HandleKey key;
+  HandleKey key(state);
   c10::SmallVector<JsValue, 6> args;
   args.reserve(positional);
   for (size_t at = 0; at < positional; at++) {
@@ -594,7 +586,7 @@ Napi::Value call(const Napi::CallbackInfo& info) {
   for (size_t i = kFirstArg + positional; i < end; i += 2) {
     kwargs.push_back({info[i].As<Napi::String>().Utf8Value(), readValue(env, info[i + 1], key)});
   }
-  return invoke(env, op, args, kwargs, mode);
+  return invoke(env, state, op, args, kwargs, mode);
 }
 
 // Every overload's schema, for error messages and docs: schemas("add") -> string[]
@@ -616,8 +608,7 @@ Napi::Value schemas(const Napi::CallbackInfo& info) {
 void init(Napi::Env env, Napi::Object exports) {
   auto holder = Napi::Array::New(env, 1);
   holder.Set(0u, Napi::String::New(env, "_h"));
-  keyHolder() = Napi::Persistent(holder);
-  keyHolder().SuppressDestruct();  // lives as long as the process; no napi call after the env is gone
+  part<Dispatch>(env).keyHolder = Napi::Persistent(holder);
   define(env, exports, "opId", opId);
   define(env, exports, "callOp", callOp);
   define(env, exports, "call", call);

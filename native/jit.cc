@@ -12,21 +12,21 @@
 namespace mt {
 namespace {
 
-std::unordered_map<int, torch::jit::Module>& modules() {
-  static std::unordered_map<int, torch::jit::Module> table;
-  return table;
-}
+// This environment's modules by id.
+struct Modules {
+  std::unordered_map<int, torch::jit::Module> table;
+};
 
 Napi::Value keep(Napi::Env env, torch::jit::Module module) {
-  static int nextId = 1;
-  int id = nextId++;
-  modules().emplace(id, std::move(module));
+  const int id = newObjectId();
+  part<Modules>(env).table.emplace(id, std::move(module));
   return Napi::Number::New(env, id);
 }
 
 torch::jit::Module& moduleOf(const Napi::CallbackInfo& info) {
-  auto found = modules().find(argInt(info, 0, "module id"));
-  if (found == modules().end()) throwError(info.Env(), "the TorchScript module has been disposed");
+  auto& modules = part<Modules>(info.Env()).table;
+  auto found = modules.find(argInt(info, 0, "module id"));
+  if (found == modules.end()) throwError(info.Env(), "the TorchScript module has been disposed or belongs to another thread");
   return found->second;
 }
 
@@ -108,7 +108,7 @@ Napi::Value save(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value release(const Napi::CallbackInfo& info) {
-  if (info[0].IsNumber()) modules().erase(info[0].As<Napi::Number>().Int32Value());
+  if (info[0].IsNumber()) part<Modules>(info.Env()).table.erase(info[0].As<Napi::Number>().Int32Value());
   return info.Env().Undefined();
 }
 

@@ -24,14 +24,15 @@ struct Entry {
   std::unique_ptr<Optimizer> optimizer;
 };
 
-std::unordered_map<int, Entry>& optimizers() {
-  static std::unordered_map<int, Entry> table;
-  return table;
-}
+// This environment's optimizers by id.
+struct Optimizers {
+  std::unordered_map<int, Entry> table;
+};
 
 Entry& entryOf(const Napi::CallbackInfo& info) {
-  auto found = optimizers().find(argInt(info, 0, "optimizer id"));
-  if (found == optimizers().end()) throwError(info.Env(), "the optimizer has been disposed");
+  auto& optimizers = part<Optimizers>(info.Env()).table;
+  auto found = optimizers.find(argInt(info, 0, "optimizer id"));
+  if (found == optimizers.end()) throwError(info.Env(), "the optimizer has been disposed or belongs to another thread");
   return found->second;
 }
 
@@ -168,9 +169,8 @@ Napi::Value create(const Napi::CallbackInfo& info) {
   } else {
     throwTypeError(env, "unknown optimizer '" + kind + "' (sgd, adam, adamw)");
   }
-  static int nextId = 1;
-  int id = nextId++;
-  optimizers().emplace(id, std::move(entry));
+  const int id = newObjectId();
+  part<Optimizers>(env).table.emplace(id, std::move(entry));
   return Napi::Number::New(env, id);
 }
 
@@ -359,7 +359,7 @@ Napi::Value setState(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value release(const Napi::CallbackInfo& info) {
-  if (info[0].IsNumber()) optimizers().erase(info[0].As<Napi::Number>().Int32Value());
+  if (info[0].IsNumber()) part<Optimizers>(info.Env()).table.erase(info[0].As<Napi::Number>().Int32Value());
   return info.Env().Undefined();
 }
 
