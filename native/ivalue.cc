@@ -17,13 +17,37 @@ bool isIntegerKey(const std::string& key) {
   return true;
 }
 
-c10::IValue arrayToIValue(Napi::Env env, const Napi::Array& array, const std::string& where) {
+// Values nested deeper than this (or a cycle) are refused: converting recurses, and a deep enough
+// nesting would overflow the thread's stack.
+constexpr int kMaxDepth = 1000;
+
+// Where a value sits in what is converted, for errors: the argument's name, then [i] and .key
+// steps, spelled out only when an error names it.
+struct Path {
+  const Path* parent;
+  std::string step;
+  int depth;
+
+  Path child(std::string next) const { return {this, std::move(next), depth + 1}; }
+  Path child(int64_t index) const {
+    std::string step = "[";
+    step += std::to_string(index);
+    step += ']';
+    return child(std::move(step));
+  }
+  std::string str() const { return parent ? parent->str() + step : step; }
+  const std::string& argument() const { return parent ? parent->argument() : step; }
+};
+
+c10::IValue convert(Napi::Env env, const Napi::Value& value, const Path& path);
+
+c10::IValue arrayToIValue(Napi::Env env, const Napi::Array& array, const Path& path) {
   const uint32_t n = array.Length();
   bool allTensors = n > 0;
   std::vector<c10::IValue> items;
   items.reserve(n);
   for (uint32_t i = 0; i < n; i++) {
-    items.push_back(toIValue(env, array.Get(i), where + "[" + std::to_string(i) + "]"));
+    items.push_back(convert(env, array.Get(i), path.child(static_cast<int64_t>(i))));
     allTensors = allTensors && items.back().isTensor();
   }
   if (allTensors) {
@@ -38,26 +62,26 @@ c10::IValue arrayToIValue(Napi::Env env, const Napi::Array& array, const std::st
 
 // Keys come as JS strings; they are written as Python ints when every key is an integer.
 c10::IValue entriesToDict(Napi::Env env, const std::vector<std::pair<Napi::Value, Napi::Value>>& entries,
-                          const std::string& where) {
+                          const Path& path) {
   bool intKeys = !entries.empty();
   for (const auto& [key, value] : entries) {
     if (key.IsNumber()) intKeys = intKeys && std::floor(key.As<Napi::Number>().DoubleValue()) == key.As<Napi::Number>().DoubleValue();
     else if (key.IsString()) intKeys = intKeys && isIntegerKey(key.As<Napi::String>().Utf8Value());
-    else throwTypeError(env, where + ": dict keys must be strings or integers");
+    else throwTypeError(env, path.str() + ": dict keys must be strings or integers");
   }
   if (intKeys) {
     c10::impl::GenericDict dict(c10::IntType::get(), c10::AnyType::get());
     for (const auto& [key, value] : entries) {
       int64_t k = key.IsNumber() ? static_cast<int64_t>(key.As<Napi::Number>().DoubleValue())
                                  : std::stoll(key.As<Napi::String>().Utf8Value());
-      dict.insert_or_assign(k, toIValue(env, value, where + "[" + std::to_string(k) + "]"));
+      dict.insert_or_assign(k, convert(env, value, path.child(k)));
     }
     return dict;
   }
   c10::impl::GenericDict dict(c10::StringType::get(), c10::AnyType::get());
   for (const auto& [key, value] : entries) {
     std::string k = key.ToString().Utf8Value();
-    dict.insert_or_assign(k, toIValue(env, value, where + "." + k));
+    dict.insert_or_assign(k, convert(env, value, path.child("." + k)));
   }
   return dict;
 }
@@ -81,11 +105,13 @@ std::vector<std::pair<Napi::Value, Napi::Value>> objectEntries(Napi::Env env, co
   return entries;
 }
 
-}  // namespace
-
-c10::IValue toIValue(Napi::Env env, const Napi::Value& value, const std::string& where) {
+c10::IValue convert(Napi::Env env, const Napi::Value& value, const Path& path) {
   if (value.IsNull() || value.IsUndefined()) return c10::IValue();
-  if (isTensorLike(value)) return unwrap(env, value, where.c_str());
+  if (isTensorLike(value)) {
+    const double handle = value.As<Napi::Object>().Get("_h").As<Napi::Number>().DoubleValue();
+    if (at::Tensor* tensor = findHandle(env, handle)) return *tensor;
+    throwError(env, path.str() + " " + whyUnusable(env, handle));
+  }
   if (value.IsBoolean()) return value.As<Napi::Boolean>().Value();
   if (value.IsNumber()) {
     double d = value.As<Napi::Number>().DoubleValue();
@@ -95,17 +121,27 @@ c10::IValue toIValue(Napi::Env env, const Napi::Value& value, const std::string&
   if (value.IsBigInt()) {
     bool lossless;
     int64_t v = value.As<Napi::BigInt>().Int64Value(&lossless);
-    if (!lossless) throwTypeError(env, where + ": bigint does not fit in int64");
+    if (!lossless) throwTypeError(env, path.str() + ": bigint does not fit in int64");
     return v;
   }
   if (value.IsString()) return value.As<Napi::String>().Utf8Value();
-  if (value.IsArray()) return arrayToIValue(env, value.As<Napi::Array>(), where);
   if (value.IsTypedArray() || value.IsFunction()) {
-    throwTypeError(env, where + ": cannot store a " + std::string(value.IsFunction() ? "function" : "TypedArray") +
+    throwTypeError(env, path.str() + ": cannot store a " + std::string(value.IsFunction() ? "function" : "TypedArray") +
                             " (make it a Tensor first)");
   }
-  if (value.IsObject()) return entriesToDict(env, objectEntries(env, value.As<Napi::Object>()), where);
-  throwTypeError(env, where + ": unsupported value");
+  if (!value.IsObject()) throwTypeError(env, path.str() + ": unsupported value");
+  if (path.depth >= kMaxDepth) {
+    throwError(env, path.argument() + ": arrays and objects nested more than " + std::to_string(kMaxDepth) +
+                        " deep (or holding themselves) cannot be converted");
+  }
+  if (value.IsArray()) return arrayToIValue(env, value.As<Napi::Array>(), path);
+  return entriesToDict(env, objectEntries(env, value.As<Napi::Object>()), path);
+}
+
+}  // namespace
+
+c10::IValue toIValue(Napi::Env env, const Napi::Value& value, const std::string& where) {
+  return convert(env, value, Path{nullptr, where, 0});
 }
 
 Napi::Value fromIValue(Napi::Env env, const c10::IValue& v, const Napi::Function& tensorFactory) {

@@ -2,6 +2,8 @@
 // at test time) gives Python's outputs in eval and train mode, exposes its parameters and buffers
 // under PyTorch's names, trains here (20 SGD steps lower its loss), copies, and saves back to a
 // file Python loads.
+import { spawnSync } from 'child_process';
+import * as path from 'path';
 import * as torch from '../src';
 import { jit, optim, Tensor } from '../src';
 import { expectRecordClose, maxAbsDiff, python, removeDir, tempDir } from './nn-oracle';
@@ -87,4 +89,31 @@ test('missing and non-TorchScript files give errors naming the file', () => {
   expect(() => jit.load(`${dir}/none.pt`)).toThrow(/torch.jit.load: .*none.pt/);
   torch.save({ a: torch.ones([1]) }, `${dir}/plain.pt`);
   expect(() => jit.load(`${dir}/plain.pt`)).toThrow(/torch.jit.load: .*plain.pt/);
+});
+
+// Converting an argument recurses into its arrays and objects: nested 100,000 deep it overflowed
+// the stack. A fresh Node process (the compiled library in dist/) tries each, then exits normally.
+test('an argument nested more than 1,000 deep, or holding itself, is an Error naming it', () => {
+  const script = `
+    const torch = require(${JSON.stringify(path.join(__dirname, '..', 'dist', 'src'))});
+    const model = torch.jit.load(${JSON.stringify(`${dir}/model.pt`)}).eval();
+    const nest = (depth) => { let v = []; for (let i = 1; i < depth; i++) v = [v]; return v; };
+    const cyclic = { a: [1] };
+    cyclic.a.push(cyclic);
+    const messages = [[nest(100000)], [nest(1001)], [expected(), cyclic], [nest(1000)]].map((args) => {
+      try { model.call(...args); return 'no error'; } catch (e) { return e.message.split('\\n')[0]; }
+    });
+    function expected() { return torch.load(${JSON.stringify(`${dir}/expected.pt`)}).x; }
+    console.log(JSON.stringify({ messages, still: model.call(expected()).shape }));
+  `;
+  const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  expect(result.stderr).toBe('');
+  expect(result.signal).toBeNull();
+  expect(result.status).toBe(0);
+  const tooDeep = (argument: string) => `${argument}: arrays and objects nested more than 1000 deep (or holding themselves) cannot be converted`;
+  const { messages, still } = JSON.parse(result.stdout);
+  expect(messages.slice(0, 3)).toEqual([tooDeep('argument 0'), tooDeep('argument 0'), tooDeep('argument 1')]);
+  // 1,000 deep is converted; TorchScript then refuses a list where forward takes a Tensor.
+  expect(messages[3]).toMatch(/Expected a value of type 'Tensor'.* for argument 'x' but instead found type 'List/);
+  expect(still).toEqual([6, 3]);
 });
