@@ -26,11 +26,50 @@ struct Overload {
   size_t positional;  // params that may be given by position
 };
 
+// What the arguments of an op must be where its kernel does not check: the first one's fewest
+// dimensions, and whether every tensor argument must have elements.
+struct Precondition {
+  const char* op;
+  int64_t firstMinDims;
+  bool elements;
+};
+
 struct Op {
   std::string name;       // "aten::add"
   std::string shortName;  // "add", as errors name it
   std::vector<Overload> overloads;
+  const Precondition* precondition = nullptr;  // see kPreconditions
 };
+
+// Ops whose kernels crash the process (PyTorch's too: a null read, an integer division by zero)
+// on arguments they do not check, found by calling every ATen op of LibTorch 1.13 and 2.13 on
+// empty and 0-dim tensors in a child process: the generic path refuses them before the call. (2.13
+// checks _local_scalar_dense, matrix_exp_backward and _compute_linear_combination itself; the
+// fbgemm packers crash where LibTorch has FBGEMM, as pip's 2.13 does and Debian's 1.13 does not.)
+const Precondition kPreconditions[] = {
+    {"aten::_local_scalar_dense", 0, true},
+    {"aten::_weight_norm", 0, true},
+    {"aten::_weight_norm_interface", 0, true},
+    {"aten::_saturate_weight_to_fp16", 0, true},
+    {"aten::fbgemm_linear_quantize_weight", 0, true},
+    {"aten::fbgemm_pack_gemm_matrix_fp16", 0, true},
+    {"aten::matrix_exp_backward", 2, false},
+    {"aten::_compute_linear_combination", 1, false},
+};
+
+void checkPrecondition(Napi::Env env, const Op& op, const Overload& overload, const std::vector<c10::IValue>& stack) {
+  const char* why = " (refused before the call: LibTorch's kernel may crash the process on it)";
+  for (size_t i = 0; i < stack.size(); i++) {
+    if (!stack[i].isTensor()) continue;
+    const at::Tensor& t = stack[i].toTensor();
+    const std::string what = op.shortName + ": " + overload.params[i].arg->name();
+    if (i == 0 && t.dim() < op.precondition->firstMinDims) {
+      throwError(env, what + " must have at least " + std::to_string(op.precondition->firstMinDims) + " dimension(s), got " +
+                          std::to_string(t.dim()) + why);
+    }
+    if (op.precondition->elements && t.numel() == 0) throwError(env, what + " has no elements" + why);
+  }
+}
 
 // This environment's ops (an op id indexes them), their ids by name, the key `_h` as a JS string
 // made once (held in an array, since N-API 8 references only hold objects: reading a property by a
@@ -92,6 +131,8 @@ Napi::Value opId(const Napi::CallbackInfo& info) {
     return overloadRank(a.overload_name) < overloadRank(b.overload_name);
   });
   Op op{name, name.substr(name.find("::") + 2), {}};
+  for (const auto& precondition : kPreconditions)
+    if (name == precondition.op) op.precondition = &precondition;
   for (const auto& opName : names) {
     if (only != "*" && opName.overload_name != only) continue;
     auto handle = c10::Dispatcher::singleton().findOp(opName);
@@ -527,6 +568,7 @@ Napi::Value invoke(Napi::Env env, const Dispatch& state, const Op& op, c10::Arra
     if (chosen[i]) stack.push_back(convert(env, *chosen[i], arg.real_type(), arg, op.shortName));
     else stack.push_back(*arg.default_value());
   }
+  if (op.precondition) checkPrecondition(env, op, *overload, stack);
   try {
     overload->handle.callBoxed(&stack);
   } catch (const std::exception& e) {

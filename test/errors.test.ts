@@ -272,3 +272,57 @@ describe('error kinds', () => {
     expect(Object.keys(errors).sort()).toEqual(['ArgumentError', 'ArgumentValueError', 'DisposedTensorError', 'FileFormatError', 'TorchError']);
   });
 });
+
+// Ops whose kernels read an empty tensor's first element, divide by its size, or take a 0-dim tensor
+// for a matrix, unchecked (PyTorch crashes on them too: 1.13 on the first six, 2.13 on the weight
+// norms, _saturate_weight_to_fp16 and the fbgemm packers, which 1.13 lacks): the generic path
+// refuses them with an Error. A fresh process tries each, then exits normally.
+test('ops that would crash the process on an empty or 0-dim tensor are refused with an Error', () => {
+  const script = `
+    const torch = require(${JSON.stringify(path.join(__dirname, '..', 'dist', 'src'))});
+    const aten = torch.ops.aten;
+    const attempts = [
+      () => aten._local_scalar_dense(torch.zeros([0])),
+      () => aten._local_scalar_dense(torch.zeros([0, 3], { dtype: 'int64' })),
+      () => aten._weight_norm(torch.zeros([0, 3]), torch.ones([1])),
+      () => aten._weight_norm(torch.ones([2, 2]), torch.zeros([0])),
+      () => aten._weight_norm_interface(torch.zeros([0]), torch.zeros([0]), 0),
+      () => aten._saturate_weight_to_fp16(torch.ones([1, 2, 0])),
+      () => aten.matrix_exp_backward(torch.tensor(1.5), torch.tensor(2.5)),
+      () => aten._compute_linear_combination(torch.tensor(1.5), torch.ones([2, 2])),
+      () => aten.fbgemm_linear_quantize_weight(torch.ones([1, 2, 0])),
+      () => aten.fbgemm_pack_gemm_matrix_fp16(torch.ones([1, 2, 0])),
+    ];
+    const messages = attempts.map((attempt) => { try { attempt(); return 'no error'; } catch (e) { return e.message; } });
+    const values = [
+      aten._local_scalar_dense(torch.tensor([2.5])),
+      aten._weight_norm(torch.tensor([[3, 4]], { dtype: 'float32' }), torch.tensor([[10]], { dtype: 'float32' })).toArray(),
+      aten._saturate_weight_to_fp16(torch.tensor([[1.5, -2]])).toArray(),
+      aten.matrix_exp_backward(torch.zeros([2, 2]), torch.ones([2, 2])).toArray(),
+      aten._compute_linear_combination(torch.tensor([[1, 2], [3, 4]], { dtype: 'float32' }), torch.tensor([[1, 10]], { dtype: 'float32' })).toArray(),
+    ];
+    console.log(JSON.stringify({ messages, values }));
+  `;
+  const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  expect(result.stderr).toBe('');
+  expect(result.signal).toBeNull();
+  expect(result.status).toBe(0);
+  const refused = (op: string, argument: string, problem = 'has no elements') =>
+    `${op}: ${argument} ${problem} (refused before the call: LibTorch's kernel may crash the process on it)`;
+  expect(JSON.parse(result.stdout)).toEqual({
+    messages: [
+      refused('_local_scalar_dense', 'self'),
+      refused('_local_scalar_dense', 'self'),
+      refused('_weight_norm', 'v'),
+      refused('_weight_norm', 'g'),
+      refused('_weight_norm_interface', 'v'),
+      refused('_saturate_weight_to_fp16', 'weight'),
+      refused('matrix_exp_backward', 'self', 'must have at least 2 dimension(s), got 0'),
+      refused('_compute_linear_combination', 'input', 'must have at least 1 dimension(s), got 0'),
+      refused('fbgemm_linear_quantize_weight', 'input'),
+      refused('fbgemm_pack_gemm_matrix_fp16', 'input'),
+    ],
+    // d/dA of <exp(A), G> at A = 0 is G itself; the combination is 1 * row 0 + 10 * row 1.
+    values: [2.5, [[6, 8]], [[1.5, -2]], [[1, 1], [1, 1]], [[31, 42]]],
+  });
+});
