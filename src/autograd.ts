@@ -1,20 +1,18 @@
 // Autograd controls: grad mode scopes (torch.noGrad / torch.enableGrad) and torch.autograd.grad.
 import { native } from './native';
+import { runSynchronously } from './scope';
 import { Tensor } from './tensor';
 
 // Runs `fn` with grad mode set to `enabled`, restoring the previous mode however `fn` ends.
 // Grad mode is per thread and JS awaits would leave it set for unrelated code, so `fn` must be
-// synchronous: a Promise result is refused.
+// synchronous: a Promise result is refused, and the tensors made until then freed.
 function withGradMode<T>(enabled: boolean, fn: () => T, name: string): T {
   const previous = native.setGradEnabled(enabled);
-  let result: T;
   try {
-    result = fn();
+    return runSynchronously(name, fn);
   } finally {
     native.setGradEnabled(previous);
   }
-  if (result instanceof Promise) throw new Error(`${name}: fn returned a Promise; ${name} only takes synchronous functions`);
-  return result;
 }
 
 /** Runs `fn` without recording autograd graphs (PyTorch's `with torch.no_grad():`). */

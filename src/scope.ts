@@ -1,6 +1,7 @@
 // Tensor lifetimes. Every tensor is owned by the innermost `tidy` scope open when it was made,
 // and freed when that scope ends unless returned from it; outside any scope, a
 // FinalizationRegistry frees it once JS no longer reaches it. `dispose()` frees at once.
+import { types } from 'util';
 import { native } from './native';
 
 interface Owned {
@@ -73,33 +74,65 @@ function collectOwned(value: unknown, into: Set<Owned>, seen: Set<unknown>): voi
   for (const item of items) collectOwned(item, into, seen);
 }
 
+// What an async function returns: a Promise, or any object with a then() method.
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+/**
+ * Runs `fn` with a scope of its own open: its result, and the tensors made inside (those not
+ * moved out by keep()). `fn` must be synchronous: for a Promise or other thenable result, what it
+ * made is freed and an Error says so. When `fn` throws, what it made is freed too if
+ * `freeOnThrow`, else it moves to the enclosing scope.
+ */
+function runInScope<T>(name: string, fn: () => T, freeOnThrow: boolean): { result: T; made: Owned[] } {
+  const made: Owned[] = [];
+  scopes.push(made);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    scopes.pop();
+    for (const t of made) {
+      if (freeOnThrow) disposeOwned(t);
+      else track(t);
+    }
+    throw e;
+  }
+  scopes.pop();
+  if (isThenable(result)) {
+    for (const t of made) disposeOwned(t);
+    // The abandoned promise may still reject (its code runs on with these tensors freed): that
+    // must not end the process as an unhandled rejection, since the Error below already reports it.
+    if (types.isPromise(result)) result.catch(() => {});
+    throw new Error(`${name}: fn returned a Promise; ${name} only takes synchronous functions`);
+  }
+  return { result, made };
+}
+
 /**
  * Runs `fn` and frees every tensor made inside it except those in its result (a tensor, or
  * arrays, maps and plain objects holding tensors), which move to the enclosing scope.
  * `fn` must be synchronous: a Promise result is refused, since its tensors would be freed early.
  */
 export function tidy<T>(fn: () => T): T {
-  const scope: Owned[] = [];
-  scopes.push(scope);
-  let result: T;
-  try {
-    result = fn();
-  } catch (e) {
-    scopes.pop();
-    for (const t of scope) disposeOwned(t);
-    throw e;
-  }
-  scopes.pop();
-  if (result instanceof Promise) {
-    for (const t of scope) disposeOwned(t);
-    throw new Error('tidy: fn returned a Promise; tidy only takes synchronous functions');
-  }
+  const { result, made } = runInScope('tidy', fn, true);
   const kept = new Set<Owned>();
   collectOwned(result, kept, new Set());
-  for (const t of scope) {
+  for (const t of made) {
     if (kept.has(t)) track(t);
     else disposeOwned(t);
   }
+  return result;
+}
+
+/**
+ * Runs a synchronous `fn` (see runInScope) whose tensors belong to the enclosing scope, as if made
+ * there; `name` is the caller's, for the error.
+ */
+export function runSynchronously<T>(name: string, fn: () => T): T {
+  const { result, made } = runInScope(name, fn, false);
+  for (const t of made) track(t);
   return result;
 }
 
@@ -110,7 +143,7 @@ function disposeOwned(t: Owned): void {
   }
 }
 
-/** Live tensors and the bytes they hold (views counted at their own size). */
+/** This thread's live tensors (each worker has its own) and the bytes they hold (views counted at their own size). */
 export function memory(): { tensors: number; bytes: number; cudaBytes?: number } {
   const m = native.memory();
   return native.cudaIsAvailable() ? m : { tensors: m.tensors, bytes: m.bytes };

@@ -1,5 +1,7 @@
 // Lifetimes (dispose, Symbol.dispose, tidy, keep, the FinalizationRegistry backstop, memory()
 // and the external memory V8 is told about), TypedArray copies, grad modes and autograd entry points.
+import { spawnSync } from 'child_process';
+import * as path from 'path';
 import * as v8 from 'v8';
 import * as vm from 'vm';
 import * as torch from '../src';
@@ -68,6 +70,120 @@ describe('dispose and tidy', () => {
     const before = live();
     expect(() => torch.tidy(async () => torch.ones([1]))).toThrow('tidy: fn returned a Promise; tidy only takes synchronous functions');
     expect(live()).toBe(before);
+  });
+
+  test('tidy, noGrad and enableGrad refuse a Promise or other thenable result, freeing what fn made', () => {
+    const before = live();
+    const made: Tensor[] = [];
+    const refusals = [
+      () => torch.tidy(async () => made.push(torch.ones([1]))),
+      () =>
+        torch.tidy(() => {
+          made.push(torch.ones([2]));
+          return { then: () => undefined };
+        }),
+      () => torch.noGrad(() => Promise.resolve(made.push(torch.ones([3])))),
+      () => torch.enableGrad(async () => made.push(torch.ones([4]))),
+    ];
+    const messages = refusals.map((fn) => {
+      try {
+        fn();
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'no error';
+    });
+    expect(messages).toEqual([
+      'tidy: fn returned a Promise; tidy only takes synchronous functions',
+      'tidy: fn returned a Promise; tidy only takes synchronous functions',
+      'noGrad: fn returned a Promise; noGrad only takes synchronous functions',
+      'enableGrad: fn returned a Promise; enableGrad only takes synchronous functions',
+    ]);
+    expect(made.map((t) => t.isDisposed)).toEqual([true, true, true, true]);
+    expect(live()).toBe(before);
+    expect(torch.isGradEnabled()).toBe(true);
+  });
+
+  test("noGrad's tensors belong to the enclosing scope, whether fn returns or throws", () => {
+    const before = live();
+    let thrownWith!: Tensor;
+    const kept = torch.tidy(() => {
+      const result = torch.noGrad(() => {
+        torch.zeros([1]);
+        return torch.ones([2]);
+      });
+      expect(() =>
+        torch.noGrad(() => {
+          thrownWith = torch.ones([3]);
+          throw new Error('inside');
+        }),
+      ).toThrow('inside');
+      expect(thrownWith.isDisposed).toBe(false);
+      expect(live()).toBe(before + 3);
+      return result;
+    });
+    expect(thrownWith.isDisposed).toBe(true);
+    expect(kept.toArray()).toEqual([1, 1]);
+    expect(live()).toBe(before + 1);
+    kept.dispose();
+    expect(live()).toBe(before);
+  });
+
+  test('an exception thrown inside nested tidy frees what each level made', () => {
+    const before = live();
+    const levels: Tensor[][] = [[], [], []];
+    expect(() =>
+      torch.tidy(() => {
+        levels[0].push(torch.ones([1]), torch.full([1], 2));
+        torch.tidy(() => {
+          levels[1].push(torch.ones([2]));
+          torch.tidy(() => {
+            levels[2].push(torch.ones([3]), torch.zeros([3]));
+            expect(live()).toBe(before + 5);
+            throw new Error('deepest');
+          });
+        });
+      }),
+    ).toThrow('deepest');
+    expect(levels.map((level) => level.map((t) => t.isDisposed))).toEqual([[true, true], [true], [true, true]]);
+    expect(live()).toBe(before);
+    // An outer level that catches the inner exception keeps its own tensors until it ends.
+    torch.tidy(() => {
+      const outer = torch.ones([1]);
+      let inner!: Tensor;
+      expect(() =>
+        torch.tidy(() => {
+          inner = torch.ones([2]);
+          throw new Error('inner');
+        }),
+      ).toThrow('inner');
+      expect([inner.isDisposed, outer.isDisposed]).toEqual([true, false]);
+      expect(live()).toBe(before + 1);
+    });
+    expect(live()).toBe(before);
+  });
+
+  test('an async fn refused by tidy or noGrad that rejects later leaves no unhandled rejection (a fresh process)', () => {
+    const script = `
+      const torch = require(${JSON.stringify(path.join(__dirname, '..', 'dist', 'src'))});
+      const refused = [];
+      for (const scope of [torch.tidy, torch.noGrad]) {
+        try {
+          scope(async () => { const t = torch.ones([2]); await null; t.add(1); });
+        } catch (e) {
+          refused.push(e.message);
+        }
+      }
+      setTimeout(() => console.log(JSON.stringify({ refused, tensors: torch.memory().tensors })), 50);
+    `;
+    const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.signal).toBeNull();
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      refused: ['tidy: fn returned a Promise; tidy only takes synchronous functions', 'noGrad: fn returned a Promise; noGrad only takes synchronous functions'],
+      tensors: 0,
+    });
   });
 
   test('in-place ops return the tensor itself and make no new one', () => {
