@@ -27,7 +27,8 @@ export function manualSeed(seed: number): void {
 }
 
 export function setNumThreads(n: number): void {
-  native.setNumThreads(checkInt('setNumThreads', ['n', 1], n, 1));
+  // The addon refuses fewer than one thread in its own words ("a positive number of threads").
+  native.setNumThreads(checkInt('setNumThreads', ['n', 1], n));
 }
 
 export function getNumThreads(): number {
