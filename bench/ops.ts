@@ -1,14 +1,18 @@
 // Workload 1: the time of one call of small ops on 8x8 float32 tensors (add, mul, matmul, sum,
-// softmax, indexing...), momentum-torch against PyTorch in Python with the same thread count.
+// softmax, indexing...), momentum-torch against PyTorch in Python, both on one thread of one CPU.
 // Each momentum-torch call includes freeing its result (dispose), as Python frees it on return.
 // Time is CPU time (user + system, all threads) on both sides: on a shared machine wall time
 // mostly measures the neighbours, while a call's own work is what is compared here.
 // Run alone: `node dist/bench/ops.js`, or through `npm run bench` (bench/run.ts).
 import * as torch from '../src';
 import { Tensor } from '../src';
-import { BenchResult, Comparison, alternate, benchThreads, closePeers, compare, onOneCpu, repeats, secondsPerCall, startPeers } from './harness';
+import { BenchResult, Comparison, PythonPeer, alternate, benchThreads, compare, onOneCpu, repeats, secondsPerCall } from './harness';
 
 const ITERATIONS = 5000;
+// Both processes share one CPU while they measure (onOneCpu), so a second thread has no CPU to run
+// on: an op that opens an OpenMP region (LibTorch 2.13's softmax does, even on 8x8) would wait at
+// its barrier for the descheduled worker, milliseconds a call, and time the scheduler.
+const THREADS = 1;
 
 function ops(): Record<string, () => Tensor> {
   torch.manualSeed(0);
@@ -35,11 +39,10 @@ function ops(): Record<string, () => Tensor> {
 const cpuSecondsPerCall = (fn: () => void, iterations: number): number => secondsPerCall(fn, iterations, iterations / 10, 'cpu');
 
 export async function main(): Promise<BenchResult> {
-  const threads = benchThreads();
-  torch.setNumThreads(threads);
-  const peers = await startPeers('ops', ['default']);
-  const py = peers.default;
+  torch.setNumThreads(THREADS);
+  const py = new PythonPeer('ops', 'default', THREADS);
   try {
+    await py.ready;
     const names = await py.call<string[]>('setup');
     const ours = ops();
     const us = (xs: number[]): number[] => xs.map((x) => x * 1e6);
@@ -67,13 +70,14 @@ export async function main(): Promise<BenchResult> {
       title: '1. Per-op overhead',
       comparisons,
       notes: [
-        `8x8 float32 operands; CPU time (user + system) per call, ${ITERATIONS} calls a sample after ${ITERATIONS / 10} untimed; ${threads} thread(s) both sides, both processes pinned to the same CPU.`,
+        `8x8 float32 operands; CPU time (user + system) per call, ${ITERATIONS} calls a sample after ${ITERATIONS / 10} untimed; ${THREADS} thread both sides, both processes pinned to the same CPU.`,
         'momentum-torch: each of these ops takes a typed path in the addon (native/tensor.cc); the long tail goes through the generic ATen dispatch (native/dispatch.cc). ' +
           'Each call includes dispose() of its result; Python frees its result by reference counting.',
       ],
     };
   } finally {
-    closePeers(peers);
+    py.close();
+    torch.setNumThreads(benchThreads());
   }
 }
 
