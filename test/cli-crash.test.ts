@@ -36,8 +36,13 @@ interface Exit {
   stderr: string;
 }
 
-function startCli(args: string[]): { child: ChildProcess; exit: Promise<Exit> } {
-  const child = spawn(process.execPath, [MAIN, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+const KILL_IN_CHECKPOINT_WRITE = path.join(__dirname, 'preload', 'kill-in-checkpoint-write.js');
+
+/** Starts the CLI; with `killInCheckpointWrite: n` the run kills itself (SIGKILL) in the middle of its nth checkpoint write. */
+function startCli(args: string[], { killInCheckpointWrite }: { killInCheckpointWrite?: number } = {}): { child: ChildProcess; exit: Promise<Exit> } {
+  const preload = killInCheckpointWrite ? ['--require', KILL_IN_CHECKPOINT_WRITE] : [];
+  const env = { ...process.env, KILL_IN_CHECKPOINT_WRITE: String(killInCheckpointWrite ?? '') };
+  const child = spawn(process.execPath, [...preload, MAIN, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let [stdout, stderr] = ['', ''];
   child.stdout!.on('data', (chunk) => (stdout += chunk));
   child.stderr!.on('data', (chunk) => (stderr += chunk));
@@ -65,32 +70,6 @@ function killAtChange(child: ChildProcess, out: string, nth: number): void {
     watcher.close();
   });
   child.on('close', () => watcher.close());
-}
-
-/**
- * Stops the run (SIGSTOP) when the temporary file of its `nth` checkpoint write appears and kills
- * it there if that file is still on disk, i.e. mid-write; a write already renamed is let go and
- * the next one tried. Resolves to the temporary file's name and which write it was (1, 2, ...).
- */
-function killInCheckpointWrite(child: ChildProcess, out: string, nth: number): Promise<{ temp: string; write: number }> {
-  const writes = new Set<string>(); // a write's temporary file raises several events
-  return new Promise((resolve, reject) => {
-    const watcher = fs.watch(out, (_, name) => {
-      if (!name || !/^\.checkpoint\.pt\.\d+\..*\.tmp$/.test(name) || writes.add(name).size < nth) return;
-      child.kill('SIGSTOP');
-      if (!fs.existsSync(path.join(out, name))) {
-        child.kill('SIGCONT');
-        return;
-      }
-      child.kill('SIGKILL');
-      watcher.close();
-      resolve({ temp: name, write: writes.size });
-    });
-    child.on('close', () => {
-      watcher.close();
-      reject(new Error(`the run ended before any of its ${writes.size} checkpoint writes from the ${nth}th on was caught mid-write`));
-    });
-  });
 }
 
 /** What must not differ from an uninterrupted run: result.json, metrics and the final checkpoint, less times and paths. */
@@ -233,12 +212,11 @@ describe.each(COMMANDS)('$name killed and resumed', ({ args, keys, extraLines, s
   test('killed while writing its second checkpoint: resumed from the first, with a warning, to the uninterrupted result', async () => {
     const out = path.join(dir, 'in-write');
     fs.mkdirSync(out);
-    const run = startCli([...args, '--out', out]);
-    const { temp, write } = await killInCheckpointWrite(run.child, out, 2);
-    expect((await run.exit).signal).toBe('SIGKILL');
-    expect(files(out)).toContain(temp);
+    const exit = await startCli([...args, '--out', out], { killInCheckpointWrite: 2 }).exit;
+    expect(exit.signal).toBe('SIGKILL');
+    expect(files(out).filter((f) => /^\.checkpoint\.pt\..*\.tmp$/.test(f))).toHaveLength(1);
     const resumed = await resume(args, out, checkLeftovers(out, keep));
-    expect(resumed.stderr).toContain(`${out}/checkpoint.pt does not match checkpoint.pt.sha256 (its write was cut short, or the file is damaged): resuming from ${out}/checkpoint.prev.pt (epoch ${write - 1})`);
+    expect(resumed.stderr).toContain(`${out}/checkpoint.pt does not match checkpoint.pt.sha256 (its write was cut short, or the file is damaged): resuming from ${out}/checkpoint.prev.pt (epoch 1)`);
     expect(finalState(out)).toEqual(uninterrupted);
   });
 
