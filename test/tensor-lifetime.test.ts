@@ -211,17 +211,17 @@ describe('dispose and tidy', () => {
 
   // V8 starts collecting once external memory passes a soft limit (64 MiB above its level at the
   // last collection) and marks incrementally over later tasks, so how many dropped tensors are
-  // still alive at the peak varies from run to run: 40-200 MiB measured here. Unreported, all
-  // 2 GiB would stay (the JS heap barely grows); the bound is a fifth of that.
+  // still alive at the peak depends on the machine's speed: 8-150 MiB measured here, 450 MiB on a
+  // faster one. Unreported, all 4 GiB would stay (the JS heap barely grows); the bound is a quarter.
   test('native memory is reported to V8, so dropped large tensors are collected without gc() calls', async () => {
     const before = torch.memory().bytes;
     let peak = 0;
-    for (let i = 0; i < 256; i++) {
-      torch.zeros([2 * 1024 * 1024]); // 8 MiB, dropped at once: 2 GiB in all
+    for (let i = 0; i < 512; i++) {
+      torch.zeros([2 * 1024 * 1024]); // 8 MiB, dropped at once: 4 GiB in all
       peak = Math.max(peak, torch.memory().bytes - before);
       await new Promise((resolve) => setImmediate(resolve));
     }
-    expect(peak).toBeLessThan(400 * 1024 * 1024);
+    expect(peak).toBeLessThan(1024 * 1024 * 1024);
   });
 });
 
