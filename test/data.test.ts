@@ -74,6 +74,23 @@ describe.each([
   });
 });
 
+test("FASHION_MNIST_NORMALIZE is the training images' mean and std (to 3 decimals); inputPreparation normalizes pixels with it", () => {
+  const train = new data.FashionMNIST({ train: true });
+  const [mean, std] = torch.tidy(() => {
+    const pixels = train.data.double().div(255);
+    return [pixels.mean().item(), pixels.std().item()];
+  });
+  expect(Math.abs(mean - data.FASHION_MNIST_NORMALIZE.mean[0])).toBeLessThan(5e-4);
+  expect(Math.abs(std - data.FASHION_MNIST_NORMALIZE.std[0])).toBeLessThan(5e-4);
+  const pixels = aten.narrow(train.data, 0, 0, 2);
+  const f = Math.fround;
+  const want = values(pixels).map((p) => f((f(p / 255) - f(0.286)) / f(0.353)));
+  const prepared = data.inputPreparation(data.FASHION_MNIST_NORMALIZE)(pixels);
+  expect(prepared.shape).toEqual([2, 1, 28, 28]);
+  expect(Math.max(...values(prepared).map((v, i) => Math.abs(v - want[i])))).toBeLessThanOrEqual(1e-6);
+  expect(data.CIFAR10_NORMALIZE.mean).toHaveLength(3);
+});
+
 describe('dataset files', () => {
   test('a missing Fashion-MNIST file names the file and how to get it', () => {
     const root = tempDir();

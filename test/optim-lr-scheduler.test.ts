@@ -32,6 +32,10 @@ const SCHEDULERS: Record<string, Make> = {
       ],
       milestones: [3, 9],
     }),
+  moco_cos: (o) => new S.WarmupCosineLR(o, { epochs: 10 }),
+  moco_step: (o) => new S.WarmupMultiStepLR(o, { milestones: [0.6 * 10, 0.8 * 10] }),
+  warmup_cosine_per_batch: (o) => new S.WarmupCosineLR(o, { epochs: 5, warmupEpochs: 2, stepsPerEpoch: 4 }),
+  warmup_steps_per_batch: (o) => new S.WarmupMultiStepLR(o, { milestones: [1.5, 3], gamma: 0.5, warmupEpochs: 0.5, stepsPerEpoch: 4 }),
 };
 
 interface Case {
@@ -50,6 +54,9 @@ const CASES: Case[] = [
   { id: 'multistep_epochs', scheduler: 'multistep', lrs: [1], epochs: [2, 8, 21, 5] },
   { id: 'linear_epochs', scheduler: 'linear', lrs: [1], epochs: [2, 9, 4] },
   { id: 'lambda_epochs', scheduler: 'lambda', lrs: [0.2], epochs: [5, 1, null, null] },
+  { id: 'moco_cos_epochs', scheduler: 'moco_cos', lrs: [0.3], epochs: [3, 7, 10, 2, 0] },
+  { id: 'moco_step_epochs', scheduler: 'moco_step', lrs: [1], epochs: [5, 6, 9, 7] },
+  { id: 'warmup_cosine_per_batch_steps', scheduler: 'warmup_cosine_per_batch', lrs: [0.5], epochs: [7, 8, 13, 19, 3] },
 ];
 
 function run(c: Case): number[][] {
@@ -106,4 +113,28 @@ test('getLastLr, initialLr, and resuming from a state dict continue the schedule
   expect(() => new S.StepLR(make(), { stepSize: 2, lastEpoch: 3 })).toThrow(/initialLr/);
   expect(() => new S.LinearLR(make(), { startFactor: 0 })).toThrow(/startFactor/);
   expect(() => new S.SequentialLR(make(), { schedulers: [new S.StepLR(optimizer, 2)], milestones: [1] })).toThrow(/same optimizer/);
+});
+
+test('the epoch schedules: fractional epochs when stepped per batch, step(n) jumps to step n, bad options refused', () => {
+  const make = () => new optim.SGD([torch.zeros([1]).requiresGrad_()], { lr: 0.4 });
+  const stepped = new S.WarmupCosineLR(make(), { epochs: 3, warmupEpochs: 1, stepsPerEpoch: 4 });
+  for (let i = 0; i < 9; i++) stepped.step();
+  const jumped = new S.WarmupCosineLR(make(), { epochs: 3, warmupEpochs: 1, stepsPerEpoch: 4 });
+  jumped.step(9);
+  expect(stepped.epoch).toBe(2.25);
+  expect(jumped.getLastLr()).toEqual(stepped.getLastLr());
+  expect(stepped.getLastLr()[0]).toBeCloseTo(0.4 * 0.5 * (1 + Math.cos((Math.PI * 1.25) / 2)), 15);
+
+  // Mean Teacher's: from 0.1 ramped to 0.4 over 2 epochs, times the cosine ramp-down over 4.
+  const mt = new S.RampupCosineRampdownLR(make(), { startLr: 0.1, rampupEpochs: 2, rampdownEpochs: 4, stepsPerEpoch: 2 });
+  expect(mt.getLastLr()).toEqual([0.1]);
+  mt.step(3); // epoch 1.5
+  expect(mt.getLastLr()[0]).toBeCloseTo((0.75 * 0.3 + 0.1) * 0.5 * (Math.cos((Math.PI * 1.5) / 4) + 1), 15);
+  mt.step(8); // epoch 4: the ramp-down's end
+  expect(mt.getLastLr()[0]).toBeCloseTo(0, 15);
+
+  expect(() => new S.WarmupCosineLR(make(), { epochs: 2, warmupEpochs: 2 })).toThrow(/WarmupCosineLR: warmupEpochs \(2\) must be fewer than epochs \(2\)/);
+  expect(() => new S.WarmupMultiStepLR(make(), { milestones: [-1] })).toThrow(/WarmupMultiStepLR.*milestones/);
+  expect(() => new S.RampupCosineRampdownLR(make(), { stepsPerEpoch: 0 })).toThrow(/RampupCosineRampdownLR.*stepsPerEpoch/);
+  expect(() => new S.WarmupCosineLR(make(), null as never)).toThrow(/WarmupCosineLR/);
 });

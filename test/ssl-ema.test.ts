@@ -1,6 +1,6 @@
 // Ramps and the EMA update against the authors' PyTorch definitions (1e-6), alpha warm-up included.
 import * as torch from '../src';
-import { sigmoidRampup, linearRampup, cosineRampdown } from '../src/ssl/ramps';
+import { sigmoidRampup, linearRampup, cosineRampdown } from '../src/optim/ramps';
 import { emaUpdate } from '../src/ssl/ema';
 import { runOracle, maxAbsDiff } from './ssl-mean-teacher-oracle';
 

@@ -5,7 +5,7 @@ import * as torch from '../src';
 import { smallCnn } from '../src/models';
 import { SGD } from '../src/optim';
 import { MeanTeacher } from '../src/ssl/mean-teacher';
-import { learningRate, trainStep, MeanTeacherConfig, StepLosses } from '../src/cli/train-mean-teacher';
+import { lrSchedule, trainStep, MeanTeacherConfig, StepLosses } from '../src/cli/train-mean-teacher';
 import { runOracle, maxAbsDiff } from './ssl-mean-teacher-oracle';
 
 const TOL = 1e-5;
@@ -70,9 +70,11 @@ describe.each([
     logitDistanceCost: hp.logitDistanceCost,
   });
   const optimizer = new SGD(student.parameters(), { lr: hp.lr, momentum: hp.momentum, weightDecay: hp.weightDecay, nesterov: true });
+  const schedule = lrSchedule(optimizer, hp, data.length);
   const results = data.map((b, step) => {
-    const lr = learningRate(b.epoch + b.i / b.stepsPerEpoch, hp);
-    return { lr, ...trainStep(mt, optimizer, b, { epoch: b.epoch, step, lr }) };
+    schedule.step(b.epoch * b.stepsPerEpoch + b.i);
+    const lr = optimizer.paramGroups[0].lr;
+    return { lr, ...trainStep(mt, optimizer, b, { epoch: b.epoch, step }) };
   });
 
   test('the learning rates and every loss part, step by step', () => {

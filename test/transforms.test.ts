@@ -67,6 +67,18 @@ describe('transforms.functional against torchvision', () => {
     ),
     ['normalize', { op: 'normalize', x: encode(rgb), mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3] }, () => T.normalize({ mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3] })(rgb), 1e-6],
     ['horizontal flip, p = 1', { op: 'hflip', x: encode(rgb) }, () => T.horizontalFlip({ p: 1 })(rgb), 0],
+    ['solarize', { op: 'solarize', x: encode(rgb), threshold: 0.6 }, () => Fn.solarize(rgb, 0.6), 0],
+    ['solarize, 1 channel', { op: 'solarize', x: encode(gray), threshold: 0.25 }, () => Fn.solarize(gray, 0.25), 0],
+    // RandomSolarize's coin per image, tossed in turn from the generator seeded alike.
+    ...[1, 4].map((seed): [string, object, () => Tensor, number] => [
+      `random solarize, p = 0.5, seed ${seed}`,
+      { op: 'random_solarize', x: encode(rgb), threshold: 0.4, p: 0.5, seed },
+      () => {
+        torch.manualSeed(seed);
+        return T.randomSolarize({ threshold: 0.4, p: 0.5 })(rgb);
+      },
+      0,
+    ]),
   ];
 
   let results: Encoded[];
@@ -114,6 +126,13 @@ describe('degenerate settings give exact results', () => {
     expect(maxAbsDiff(T.randomCrop({ size: 12 })(rgb), rgb)).toBe(0);
     expect(maxAbsDiff(T.gaussianNoise({ std: 0 })(rgb), rgb)).toBe(0);
     expect(maxAbsDiff(T.gaussianBlur({ p: 0 })(rgb), rgb)).toBe(0);
+  });
+
+  test('randomSolarize with p = 1 is solarize, with p = 0 the input', () => {
+    expect(maxAbsDiff(T.randomSolarize({ threshold: 0.5, p: 1 })(rgb), Fn.solarize(rgb, 0.5))).toBe(0);
+    expect(maxAbsDiff(T.randomSolarize({ threshold: 0.5, p: 0 })(rgb), rgb)).toBe(0);
+    // at or above the threshold 1 - x, below it x
+    expect(values(Fn.solarize(torch.tensor([0.2, 0.5, 0.75]).view(1, 1, 1, 3), 0.5))).toEqual([Math.fround(0.2), 0.5, 0.25]);
   });
 
   test('compose of nothing is the identity', () => {
@@ -202,6 +221,53 @@ describe('random settings', () => {
     const before = torch.memory().tensors;
     for (let k = 0; k < 3; k++) pipeline(x).dispose();
     expect(torch.memory().tensors).toBe(before);
+  });
+});
+
+describe("MoCo's two-view recipes", () => {
+  const x = repeated(13, [8, 3, 16, 16]);
+  const statistics = { mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3] };
+  const crop = (minScale: number) => T.randomResizedCrop({ size: 12, scale: [minScale, 1] });
+  const jitter = (saturation: number, hue: number, p: number) => T.colorJitter({ brightness: 0.4, contrast: 0.4, saturation, hue, p });
+  const gray = T.randomGrayscale({ p: 0.2 });
+  const blur = (p: number) => T.gaussianBlur({ sigma: [0.1, 2], p });
+  const flip = T.horizontalFlip();
+  const normalize = T.normalize(statistics);
+  // The papers' recipes, view by view: main_moco.py (v1; v2's aug_plus) and moco-v3's pair.
+  const recipes: [string, () => T.TwoViewTransform, T.Transform[]][] = [
+    ['v1', () => T.mocoV1Transform({ size: 12, ...statistics }), Array(2).fill(T.compose([crop(0.2), gray, jitter(0.4, 0.4, 1), flip, normalize]))],
+    ['v2', () => T.mocoV2Transform({ size: 12, ...statistics }), Array(2).fill(T.compose([crop(0.2), jitter(0.4, 0.1, 0.8), gray, blur(0.5), flip, normalize]))],
+    [
+      'v3',
+      () => T.mocoV3Transform({ size: 12, ...statistics }),
+      [
+        T.compose([crop(0.08), jitter(0.2, 0.1, 0.8), gray, blur(1), flip, normalize]),
+        T.compose([crop(0.08), jitter(0.2, 0.1, 0.8), gray, blur(0.1), T.randomSolarize({ threshold: 0.5, p: 0.2 }), flip, normalize]),
+      ],
+    ],
+  ];
+
+  test.each(recipes)('%s: the views are the recipe drawn view after view, different, repeatable, freed', (_name, make, [first, second]) => {
+    const views = make();
+    torch.manualSeed(31);
+    const [q, k] = views(x);
+    torch.manualSeed(31);
+    expect(maxAbsDiff(q, first(x))).toBe(0);
+    expect(maxAbsDiff(k, second(x))).toBe(0);
+    expect(q.shape).toEqual([8, 3, 12, 12]);
+    expect(maxAbsDiff(q, k)).toBeGreaterThan(0);
+    expect(distinctSamples(q)).toBeGreaterThan(1);
+    views(x).forEach((view) => view.dispose());
+    const before = torch.memory().tensors;
+    for (let i = 0; i < 3; i++) views(x).forEach((view) => view.dispose());
+    expect(torch.memory().tensors).toBe(before);
+  });
+
+  test('options are checked', () => {
+    expect(() => T.mocoV2Transform({ size: 0, ...statistics })).toThrow(/randomResizedCrop: size/);
+    expect(() => T.mocoV3Transform({ size: 12, mean: [0.5], std: [0] })).toThrow(/normalize: std must be positive/);
+    expect(() => T.mocoV1Transform(null as never)).toThrow(/mocoV1Transform/);
+    expect(() => T.randomSolarize({ threshold: NaN })).toThrow(/randomSolarize/);
   });
 });
 

@@ -3,12 +3,13 @@
 // (`--random-init`), the baseline that pretraining has to beat.
 import * as fs from 'fs';
 import * as path from 'path';
+import { inputPreparation } from '../data/statistics';
 import { load, writeFileAtomic } from '../serialization';
 import { manualSeed } from '../runtime';
 import { linearProbe } from '../ssl/evaluate';
 import type { Tensor } from '../tensor';
 import type { FlagSpecs } from './args';
-import { buildMoCo, DATASETS, DatasetName, ENCODER_FLAGS, EncoderConfig, inputPreparation, runConfigOf } from './moco-encoder';
+import { buildMoCo, DATASETS, DatasetName, ENCODER_FLAGS, EncoderConfig, runConfigOf } from './moco-config';
 import { ProgressBar } from './progress';
 import { DEVICE_FLAG, firstImages, jsonCommand, pickFlags } from './run-command';
 import type { Json } from './run-folder';
@@ -111,7 +112,7 @@ export async function evalLinear(options: LinearEvalOptions): Promise<LinearEval
     lr: options.lr,
     batchSize: options.batchSize,
     device: options.device,
-    prepare: inputPreparation(encoderConfig!.dataset),
+    prepare: inputPreparation(info.statistics),
     onEpoch: (epoch, loss) => bar.update(epoch + 1, { loss }),
   });
   const result: LinearEvalResult = {

@@ -1,7 +1,6 @@
 // What the training and evaluation commands share: the flags that say where and how a run goes,
 // configs picked from parsed flags, the first N images of a set, the accuracy curves of the plots,
 // and the command shell (--help, then result.json under --json or a closing line).
-import type { SGD } from '../optim';
 import type { Tensor } from '../tensor';
 import { FlagSpec, FlagSpecs, FlagValues, parseFlags } from './args';
 import { Command, CommandHelp, helpText } from './command';
@@ -56,10 +55,6 @@ type Images = { data: Tensor; targets: Tensor };
 export function firstImages(set: Images, count: number): Images {
   if (count <= 0 || count >= set.data.shape[0]) return { data: set.data, targets: set.targets };
   return { data: set.data.narrow(0, 0, count), targets: set.targets.narrow(0, 0, count) };
-}
-
-export function setLr(optimizer: SGD, lr: number): void {
-  for (const group of optimizer.paramGroups) group.lr = lr;
 }
 
 /** [epoch, test accuracy] per epoch, the accuracy under `key` of each line's `testAccuracy`. */

@@ -7,19 +7,19 @@ import { noGrad } from '../autograd';
 import { DataLoader, FashionMNIST, TensorDataset, TwoStreamBatchSampler, labeledSubset, permuter } from '../data';
 import type { ImageDataset } from '../data';
 import * as transforms from '../data/transforms';
+import { FASHION_MNIST_NORMALIZE } from '../data/statistics';
 import { tensor } from '../factories';
 import { smallCnn, SmallCnn } from '../models';
 import type { Module } from '../nn';
-import { SGD } from '../optim';
+import { lrScheduler, SGD } from '../optim';
 import { manualSeed } from '../runtime';
 import { tidy } from '../scope';
 import { MeanTeacher } from '../ssl/mean-teacher';
-import { cosineRampdown, linearRampup } from '../ssl/ramps';
 import type { Tensor } from '../tensor';
 import type { FlagSpecs } from './args';
 import { writeLinePlot } from './plot';
 import { formatFields, ProgressBar } from './progress';
-import { accuracyCurve, jsonCommand, pickFlags, RunControl as BaseRunControl, runControl, runFlags, setLr } from './run-command';
+import { accuracyCurve, jsonCommand, pickFlags, RunControl as BaseRunControl, runControl, runFlags } from './run-command';
 import { EpochMetrics, inRunFolder, Json, readMetricsFile, RunFolder } from './run-folder';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -72,8 +72,6 @@ export interface MeanTeacherResult {
   runFolder: string;
 }
 
-const FASHION_MNIST_MEAN = 0.286;
-const FASHION_MNIST_STD = 0.353;
 const LOSS_LIMIT = 1e5;
 const EVAL_BATCH = 1000;
 
@@ -105,12 +103,14 @@ export const FLAGS: FlagSpecs = {
   ...runFlags('runs/mean-teacher', { baseline: { type: 'string', help: 'a baseline run folder to show in the plot' } }),
 };
 
-// ---- the authors' schedules ---------------------------------------------------------------------
+// ---- the authors' schedule ----------------------------------------------------------------------
 
-/** The learning rate at fractional `epoch`: linear ramp-up from initialLr, then the cosine ramp-down (adjust_learning_rate). */
-export function learningRate(epoch: number, config: Pick<MeanTeacherConfig, 'lr' | 'initialLr' | 'lrRampup' | 'lrRampdownEpochs'>): number {
-  const rampedUp = linearRampup(epoch, config.lrRampup) * (config.lr - config.initialLr) + config.initialLr;
-  return config.lrRampdownEpochs ? rampedUp * cosineRampdown(epoch, config.lrRampdownEpochs) : rampedUp;
+/**
+ * The learning rate at each fractional epoch (their adjust_learning_rate, stepped every batch):
+ * linear ramp-up from initialLr to lr, times the cosine ramp-down over lrRampdownEpochs.
+ */
+export function lrSchedule(optimizer: SGD, config: Pick<MeanTeacherConfig, 'initialLr' | 'lrRampup' | 'lrRampdownEpochs'>, stepsPerEpoch: number): lrScheduler.RampupCosineRampdownLR {
+  return new lrScheduler.RampupCosineRampdownLR(optimizer, { startLr: config.initialLr, rampupEpochs: config.lrRampup, rampdownEpochs: config.lrRampdownEpochs, stepsPerEpoch });
 }
 
 // ---- one step ----------------------------------------------------------------------------------
@@ -128,16 +128,16 @@ export class LossExplosionError extends Error {}
 
 /**
  * One training step as the authors' train() loop body: teacher and student forward, the costs,
- * zero_grad / backward / SGD step at `lr`, then the teacher's EMA update for step `step + 1`.
+ * zero_grad / backward / SGD step (at the lr its scheduler set), then the teacher's EMA update for
+ * step `step + 1`.
  */
 export function trainStep<M extends Module>(
   mt: MeanTeacher<M>,
   optimizer: SGD,
   batch: { input: Tensor; emaInput: Tensor; targets: Tensor },
-  options: { epoch: number; step: number; lr: number },
+  options: { epoch: number; step: number },
 ): StepLosses {
   return tidy(() => {
-    setLr(optimizer, options.lr);
     const teacherOut = noGrad(() => mt.teacher.call(batch.emaInput));
     const studentOut = mt.student.call(batch.input);
     const parts = mt.loss({ student: studentOut, teacher: teacherOut, targets: batch.targets, epoch: options.epoch });
@@ -184,12 +184,12 @@ function trainAugmentation(config: MeanTeacherConfig): transforms.Transform {
   return transforms.compose([
     ...(config.translate ? [transforms.translate({ pixels: config.translate })] : []),
     ...(config.flip ? [transforms.horizontalFlip({ p: config.flip })] : []),
-    transforms.normalize({ mean: [FASHION_MNIST_MEAN], std: [FASHION_MNIST_STD] }),
+    transforms.normalize(FASHION_MNIST_NORMALIZE),
     ...(config.noise ? [transforms.gaussianNoise({ std: config.noise })] : []),
   ]);
 }
 
-const testNormalization = transforms.normalize({ mean: [FASHION_MNIST_MEAN], std: [FASHION_MNIST_STD] });
+const testNormalization = transforms.normalize(FASHION_MNIST_NORMALIZE);
 
 /** Top-1 accuracy in percent of `model` (in eval mode) on `dataset`. */
 export function accuracy(model: Module, dataset: TensorDataset | ImageDataset, device: string): number {
@@ -241,7 +241,6 @@ function runMeanTeacher(folder: RunFolder, config: MeanTeacherConfig, control: R
   const log = control.log ?? process.stderr;
   const say = (line: string) => control.quiet || log.write(line + '\n');
   const data = loadData(config);
-  const rampdown = { ...config, lrRampdownEpochs: config.lrRampdownEpochs || config.epochs };
 
   manualSeed(config.seed);
   const student = smallCnn({ width: config.width, twoHeads: config.logitDistanceCost >= 0 }).to(control.device);
@@ -254,6 +253,9 @@ function runMeanTeacher(folder: RunFolder, config: MeanTeacherConfig, control: R
     logitDistanceCost: config.logitDistanceCost,
   });
   const optimizer = new SGD(student.parameters(), { lr: config.lr, momentum: config.momentum, weightDecay: config.weightDecay, nesterov: true });
+  // The samplers of all epochs have one length; each epoch draws its own order.
+  const samplerOf = (epoch: number) => new TwoStreamBatchSampler(data.unlabeledIndices, data.labeledIndices, config.batchSize, config.labeledBatchSize, { seed: epochSeed(config.seed, epoch) });
+  const schedule = lrSchedule(optimizer, { ...config, lrRampdownEpochs: config.lrRampdownEpochs || config.epochs }, samplerOf(0).length);
 
   let [epochsDone, globalStep, seconds] = [0, 0, 0];
   const { checkpoint: saved, metrics } = folder.startingPoint(control.device);
@@ -271,17 +273,18 @@ function runMeanTeacher(folder: RunFolder, config: MeanTeacherConfig, control: R
   for (let epoch = epochsDone; epoch < lastEpoch; epoch++) {
     const started = Date.now();
     manualSeed(epochSeed(config.seed, epoch));
-    const sampler = new TwoStreamBatchSampler(data.unlabeledIndices, data.labeledIndices, config.batchSize, config.labeledBatchSize, { seed: epochSeed(config.seed, epoch) });
+    const sampler = samplerOf(epoch);
     const bar = new ProgressBar({ total: sampler.length, label: `epoch ${epoch + 1}/${config.epochs}`, unit: 'image', perStep: config.batchSize, stream: log, silent: control.quiet });
     const sums: Sums = { loss: 0, classLoss: 0, consistencyLoss: 0, resLoss: 0 };
     let consistencyWeight = 0;
     let lr = 0;
     let i = 0;
     for (const [images, targets] of new DataLoader(data.train, { sampler, device: control.device })) {
-      lr = learningRate(epoch + i / sampler.length, rampdown);
+      schedule.step(epoch * sampler.length + i);
+      lr = optimizer.paramGroups[0].lr;
       let losses: StepLosses;
       try {
-        losses = tidy(() => trainStep(mt, optimizer, { input: augment(images), emaInput: augment(images), targets }, { epoch, step: globalStep, lr }));
+        losses = tidy(() => trainStep(mt, optimizer, { input: augment(images), emaInput: augment(images), targets }, { epoch, step: globalStep }));
       } catch (e) {
         if (!(e instanceof LossExplosionError)) throw e;
         const kept = epochsDone ? `the checkpoint of epoch ${epochsDone} is kept in ${folder.checkpointPath}` : 'no checkpoint was written yet';

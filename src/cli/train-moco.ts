@@ -5,64 +5,32 @@
 // ends with the kNN monitor on the frozen backbone, a checkpoint (queue included) and the plots.
 import * as path from 'path';
 import type { ImageDataset } from '../data';
-import * as transforms from '../data/transforms';
-import { rand, where } from '../factories';
+import { mocoV1Transform, mocoV2Transform, mocoV3Transform, TwoViewTransform } from '../data/moco-transforms';
+import { inputPreparation } from '../data/statistics';
 import type { Transform } from '../data/transforms';
-import { SGD } from '../optim';
+import { lrScheduler, SGD } from '../optim';
 import { manualSeed } from '../runtime';
 import { tidy } from '../scope';
 import { knnMonitor } from '../ssl/evaluate';
 import { cosineMomentum, MoCo, MoCoVersion } from '../ssl/moco';
 import { Tensor, tensorOp } from '../tensor';
 import type { FlagSpecs, FlagValues } from './args';
-import { buildMoCo, DATASETS, DatasetName, ENCODER_FLAGS, EncoderConfig, inputPreparation } from './moco-encoder';
+import { buildMoCo, DATASETS, ENCODER_FLAGS, EncoderConfig } from './moco-config';
 import { writeLinePlot } from './plot';
 import { formatFields, ProgressBar } from './progress';
-import { accuracyCurve, firstImages, jsonCommand, pickFlags, RunControl, runControl, runFlags, setLr } from './run-command';
+import { accuracyCurve, firstImages, jsonCommand, pickFlags, RunControl, runControl, runFlags } from './run-command';
 import { EpochMetrics, inRunFolder, Json, RunFolder } from './run-folder';
 
 export type { RunControl } from './run-command';
 
-// ---- augmentations -------------------------------------------------------------------------------
+// ---- the recipes --------------------------------------------------------------------------------
 
-/** Inverts the pixels at or above `threshold` (moco-v3's Solarize), per sample with probability `p`. */
-function solarize({ p, threshold = 0.5 }: { p: number; threshold?: number }): Transform {
-  return (x) =>
-    tidy(() => {
-      const solarized = where(x.ge(threshold), x.mul(-1).add(1), x);
-      return where(rand([x.shape[0], 1, 1, 1], { device: x.device }).lt(p), solarized, x);
-    });
+/** The two views' augmentations of `config.version`, for the dataset's images (the blur up to `blurSigma`). */
+export function augmentations(config: Pick<MoCoConfig, 'version' | 'dataset' | 'minScale' | 'blurSigma'>): TwoViewTransform {
+  const { size, statistics } = DATASETS[config.dataset];
+  const options = { size, ...statistics, minScale: config.minScale, sigma: [0.1, config.blurSigma] as [number, number] };
+  return { 1: mocoV1Transform, 2: mocoV2Transform, 3: mocoV3Transform }[config.version](options);
 }
-
-/**
- * The two views' augmentations (each then normalised): v1 and v2 as main_moco.py (v2: its
- * `aug_plus`), v3 as moco-v3's asymmetric pair (blur always on the first view, rarely on the
- * second, which is solarised instead). `blurSigma` is the blur's largest sigma (the papers' 2).
- */
-export function augmentations(version: MoCoVersion, dataset: DatasetName, options: { minScale: number; blurSigma: number }): [Transform, Transform] {
-  const { size } = DATASETS[dataset];
-  const normalize = transforms.normalize(DATASETS[dataset]);
-  const crop = transforms.randomResizedCrop({ size, scale: [options.minScale, 1] });
-  const blur = (p: number) => transforms.gaussianBlur({ sigma: [0.1, options.blurSigma], p });
-  const flip = transforms.horizontalFlip();
-  const grayscale = transforms.randomGrayscale({ p: 0.2 });
-  if (version === 1) {
-    const v1 = transforms.compose([crop, grayscale, transforms.colorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.4 }), flip, normalize]);
-    return [v1, v1];
-  }
-  if (version === 2) {
-    const jitter = transforms.colorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1, p: 0.8 });
-    const v2 = transforms.compose([crop, jitter, grayscale, blur(0.5), flip, normalize]);
-    return [v2, v2];
-  }
-  const jitter = transforms.colorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.2, hue: 0.1, p: 0.8 });
-  return [
-    transforms.compose([crop, jitter, grayscale, blur(1), flip, normalize]),
-    transforms.compose([crop, jitter, grayscale, blur(0.1), solarize({ p: 0.2 }), flip, normalize]),
-  ];
-}
-
-// ---- schedules -----------------------------------------------------------------------------------
 
 export interface ScheduleConfig {
   lr: number;
@@ -72,15 +40,14 @@ export interface ScheduleConfig {
 }
 
 /**
- * The learning rate at `epoch` (fractional for per-step schedules): linear warm-up, then a
- * half cosine to 0 (main_moco's `--cos`, moco-v3's schedule) or x0.1 at 60% and 80% of the epochs
- * (main_moco's 120 and 160 of 200).
+ * The learning-rate schedule, stepped once per epoch (v1, v2: main_moco) or per step (v3): linear
+ * warm-up, then a half cosine to 0 (main_moco's `--cos`, moco-v3's schedule) or x0.1 at 60% and
+ * 80% of the epochs (main_moco's 120 and 160 of 200).
  */
-export function learningRate(epoch: number, config: ScheduleConfig): number {
-  const { lr, epochs, warmupEpochs } = config;
-  if (epoch < warmupEpochs) return (lr * epoch) / warmupEpochs;
-  if (config.schedule === 'step') return lr * 0.1 ** [0.6, 0.8].filter((f) => epoch >= f * epochs).length;
-  return lr * 0.5 * (1 + Math.cos((Math.PI * (epoch - warmupEpochs)) / (epochs - warmupEpochs)));
+export function lrSchedule(optimizer: SGD, config: ScheduleConfig, stepsPerEpoch: number): lrScheduler.EpochScheduleLR {
+  const { epochs, warmupEpochs } = config;
+  if (config.schedule === 'step') return new lrScheduler.WarmupMultiStepLR(optimizer, { milestones: [0.6 * epochs, 0.8 * epochs], warmupEpochs, stepsPerEpoch });
+  return new lrScheduler.WarmupCosineLR(optimizer, { epochs, warmupEpochs, stepsPerEpoch });
 }
 
 // ---- one step ------------------------------------------------------------------------------------
@@ -92,9 +59,9 @@ export interface StepResult {
 }
 
 /** One step as main_moco's train() loop body: two views, forward (which enqueues), SGD step. */
-export function trainStep(moco: MoCo, optimizer: SGD, images: Tensor, views: [Transform, Transform]): StepResult {
+export function trainStep(moco: MoCo, optimizer: SGD, images: Tensor, views: TwoViewTransform): StepResult {
   return tidy(() => {
-    const out = moco.forward(views[0](images), views[1](images));
+    const out = moco.forward(...views(images));
     optimizer.zeroGrad();
     out.loss.backward();
     optimizer.step();
@@ -153,8 +120,8 @@ function runMoCo(folder: RunFolder, config: MoCoConfig, control: RunControl): Mo
   const root = config.dataRoot ?? info.root;
   const trainSet = trainingImages(info.load(root, true), config.trainSize);
   const testSet = info.load(root, false);
-  const prepare = inputPreparation(config.dataset);
-  const views = augmentations(config.version, config.dataset, config);
+  const prepare = inputPreparation(info.statistics);
+  const views = augmentations(config);
   const device = control.device;
 
   manualSeed(config.seed);
@@ -163,6 +130,7 @@ function runMoCo(folder: RunFolder, config: MoCoConfig, control: RunControl): Mo
   const optimizer = new SGD(trainable, { lr: config.lr, momentum: config.sgdMomentum, weightDecay: config.weightDecay });
   const stepsPerEpoch = Math.floor(trainSet.length / config.batchSize); // drop_last, as main_moco
   if (stepsPerEpoch < 1) throw new Error(`train moco: --batch-size ${config.batchSize} is larger than the ${trainSet.length} training images`);
+  const schedule = lrSchedule(optimizer, config, config.version === 3 ? stepsPerEpoch : 1);
 
   let startEpoch = 0;
   let step = 0;
@@ -199,7 +167,7 @@ function runMoCo(folder: RunFolder, config: MoCoConfig, control: RunControl): Mo
     const cpuStarted = process.cpuUsage();
     manualSeed(config.seed * 100003 + epoch + 1); // each epoch's draws are the same whether resumed or not
     const bar = new ProgressBar({ total: stepsPerEpoch, label: `epoch ${epoch + 1}/${config.epochs}`, unit: 'image', perStep: config.batchSize, silent: control.quiet, stream: control.log });
-    const trained = trainEpoch(moco, optimizer, trainSet, views, { epoch, config, device, bar });
+    const trained = trainEpoch(moco, optimizer, trainSet, views, { epoch, config, schedule, prepare, device, bar });
     step += stepsPerEpoch;
     const knn = knnOf();
     seconds += (Date.now() - started) / 1000;
@@ -256,15 +224,14 @@ function trainEpoch(
   moco: MoCo,
   optimizer: SGD,
   trainSet: { data: Tensor; length: number },
-  views: [Transform, Transform],
-  { epoch, config, device, bar }: { epoch: number; config: MoCoConfig; device: string; bar: ProgressBar },
+  views: TwoViewTransform,
+  { epoch, config, schedule, prepare, device, bar }: { epoch: number; config: MoCoConfig; schedule: lrScheduler.EpochScheduleLR; prepare: Transform; device: string; bar: ProgressBar },
 ): EpochResult {
   const batchSize = config.batchSize;
   const steps = Math.floor(trainSet.length / batchSize);
-  const prepare = inputPreparation(config.dataset);
   const perStep = config.version === 3;
   moco.train();
-  if (!perStep) setLr(optimizer, learningRate(epoch, config));
+  if (!perStep) schedule.step(epoch);
   const order = tensorOp('randperm', [trainSet.length]);
   const traceEvery = Math.ceil(steps / LOSS_TRACE_POINTS);
   const lossTrace: [number, number][] = [];
@@ -274,9 +241,8 @@ function trainEpoch(
   let traceCount = 0;
   for (let i = 0; i < steps; i++) {
     if (perStep) {
-      const progress = epoch + i / steps;
-      setLr(optimizer, learningRate(progress, config));
-      moco.momentum = cosineMomentum(progress / config.epochs, config.momentum);
+      schedule.step(epoch * steps + i);
+      moco.momentum = cosineMomentum(schedule.epoch / config.epochs, config.momentum);
     }
     const images = tidy(() => prepare(trainSet.data.indexSelect(0, order.narrow(0, i * batchSize, batchSize)).to(device)));
     const result = trainStep(moco, optimizer, images, views);

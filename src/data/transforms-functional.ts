@@ -221,6 +221,12 @@ export function windows(x: Tensor, top: Tensor, left: Tensor, height: number, wi
   });
 }
 
+/** Inverts (`1 - x`) every pixel at or above `threshold`, the rest kept (torchvision's `solarize` on floats in [0, 1]). */
+export function solarize(x: Tensor, threshold: number): Tensor {
+  batchShape(x, 'solarize');
+  return tidy(() => where(x.ge(threshold), x.neg().add_(1), x));
+}
+
 /** `(x - mean) / std` per channel, with `mean` and `std` [C, 1, 1] (or [1, 1, 1]) tensors. */
 export function normalize(x: Tensor, mean: Tensor, std: Tensor): Tensor {
   batchShape(x, 'normalize');

@@ -231,6 +231,20 @@ export function gaussianBlur(options: { sigma?: number | Range; p?: number; kern
   };
 }
 
+/**
+ * Solarizes each sample (inverts its pixels at or above `threshold`) with probability `p`
+ * (default 0.5), as torchvision's RandomSolarize; MoCo v3 uses threshold 0.5 and p 0.2.
+ */
+export function randomSolarize(options: { threshold: number; p?: number }): Transform {
+  const { threshold, p = 0.5 } = checkOptions('randomSolarize', options, ['options', 1]);
+  checkNumber('randomSolarize', 'threshold', threshold);
+  probability(p, 'randomSolarize');
+  return (x) => {
+    batchShape(x, 'randomSolarize');
+    return tidy(() => where(chosen(x, p), functional.solarize(x, threshold), x));
+  };
+}
+
 /** Adds Gaussian noise of standard deviation `std` to every element (not clamped). */
 export function gaussianNoise(options: { std: number }): Transform {
   const { std } = checkOptions('gaussianNoise', options, ['options', 1]);

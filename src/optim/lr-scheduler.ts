@@ -4,6 +4,7 @@
 import type { Optimizer, ParamGroup } from './optimizer';
 import { checkArray, checkInt, checkNumber, checkOptions, describe, fail } from '../check';
 import { ArgumentValueError } from '../errors';
+import { cosineRampdown, linearRampup } from './ramps';
 
 export abstract class LRScheduler {
   lastEpoch: number;
@@ -304,5 +305,138 @@ export class SequentialLR extends LRScheduler {
   loadStateDict(state: Record<string, unknown>): void {
     this.lastEpoch = state.lastEpoch as number;
     (state.schedulers as Record<string, unknown>[]).forEach((s, i) => this.schedulers[i].loadStateDict(s));
+  }
+}
+
+// ---- schedules over fractional epochs --------------------------------------------------------
+// The papers' own schedules, which PyTorch has no class for: functions of the epoch, fractional
+// when stepped per optimizer step. All closed forms, so `step(n)` jumps to step n (a resumed run
+// sets the step it is at), and a warm-up may start from 0, which LinearLR's factor cannot.
+
+export interface EpochScheduleOptions {
+  /** Steps in an epoch: 1 to step once per epoch, the batches per epoch to step every batch. */
+  stepsPerEpoch?: number;
+  lastEpoch?: number;
+}
+
+/** A schedule defined as `lrAt(base lr, epoch)`; `lastEpoch` counts steps, `stepsPerEpoch` to an epoch. */
+export abstract class EpochScheduleLR extends LRScheduler {
+  readonly stepsPerEpoch: number;
+
+  constructor(optimizer: Optimizer, options: EpochScheduleOptions) {
+    super(optimizer, options.lastEpoch);
+    this.stepsPerEpoch = checkInt(new.target.name, 'stepsPerEpoch', options.stepsPerEpoch ?? 1, 1);
+  }
+
+  /** The position in epochs: whole epochs done plus the fraction of the current one. */
+  get epoch(): number {
+    const steps = this.stepsPerEpoch;
+    return Math.floor(this.lastEpoch / steps) + (this.lastEpoch % steps) / steps;
+  }
+
+  protected abstract lrAt(base: number, epoch: number): number;
+
+  protected getLr(): number[] {
+    return this.baseLrs.map((base) => this.lrAt(base, this.epoch));
+  }
+
+  protected closedFormLr(): number[] {
+    return this.getLr();
+  }
+}
+
+export interface WarmupCosineOptions extends EpochScheduleOptions {
+  /** Where the cosine reaches 0. */
+  epochs: number;
+  /** Epochs of linear warm-up from 0 (default 0). */
+  warmupEpochs?: number;
+}
+
+/**
+ * Linear warm-up from 0 over `warmupEpochs`, then a half cosine to 0 at `epochs`: moco-v3's
+ * schedule, and main_moco.py's `--cos` (no warm-up; then CosineAnnealingLR with `tMax` = epochs).
+ */
+export class WarmupCosineLR extends EpochScheduleLR {
+  readonly epochs: number;
+  readonly warmupEpochs: number;
+
+  constructor(optimizer: Optimizer, options: WarmupCosineOptions) {
+    const o = checkOptions('WarmupCosineLR', options, ['options', 2]);
+    super(optimizer, o);
+    this.epochs = checkNumber('WarmupCosineLR', 'epochs', o.epochs, { min: 0, minExclusive: true });
+    this.warmupEpochs = checkNumber('WarmupCosineLR', 'warmupEpochs', o.warmupEpochs ?? 0, { min: 0 });
+    if (this.warmupEpochs >= this.epochs && this.warmupEpochs > 0) throw new RangeError(`WarmupCosineLR: warmupEpochs (${this.warmupEpochs}) must be fewer than epochs (${this.epochs})`);
+    this.initialStep();
+  }
+
+  protected lrAt(base: number, epoch: number): number {
+    const { epochs, warmupEpochs: warmup } = this;
+    if (epoch < warmup) return (base * epoch) / warmup;
+    return base * 0.5 * (1 + Math.cos((Math.PI * (epoch - warmup)) / (epochs - warmup)));
+  }
+}
+
+export interface WarmupMultiStepOptions extends EpochScheduleOptions {
+  /** Epochs (fractional allowed) from which the lr is `gamma` times lower each. */
+  milestones: number[];
+  gamma?: number;
+  /** Epochs of linear warm-up from 0 (default 0). */
+  warmupEpochs?: number;
+}
+
+/**
+ * Linear warm-up from 0 over `warmupEpochs`, then `gamma` (default 0.1) times lower from each
+ * milestone on: main_moco.py's default schedule (milestones at 60% and 80% of the epochs); with
+ * no warm-up and whole-epoch milestones, MultiStepLR's closed form.
+ */
+export class WarmupMultiStepLR extends EpochScheduleLR {
+  readonly milestones: number[];
+  readonly gamma: number;
+  readonly warmupEpochs: number;
+
+  constructor(optimizer: Optimizer, options: WarmupMultiStepOptions) {
+    const o = checkOptions('WarmupMultiStepLR', options, ['options', 2]);
+    super(optimizer, o);
+    this.milestones = checkArray('WarmupMultiStepLR', 'milestones', o.milestones, (m, name) => checkNumber('WarmupMultiStepLR', name, m, { min: 0 }), 'an array of epochs');
+    this.gamma = checkNumber('WarmupMultiStepLR', 'gamma', o.gamma ?? 0.1, { min: 0 });
+    this.warmupEpochs = checkNumber('WarmupMultiStepLR', 'warmupEpochs', o.warmupEpochs ?? 0, { min: 0 });
+    this.initialStep();
+  }
+
+  protected lrAt(base: number, epoch: number): number {
+    if (epoch < this.warmupEpochs) return (base * epoch) / this.warmupEpochs;
+    return base * this.gamma ** this.milestones.filter((m) => epoch >= m).length;
+  }
+}
+
+export interface RampupCosineRampdownOptions extends EpochScheduleOptions {
+  /** The lr at epoch 0, ramped linearly to the base lr over `rampupEpochs` (default 0). */
+  startLr?: number;
+  rampupEpochs?: number;
+  /** The length of the cosine ramp-down from epoch 0 (>= the epochs trained); 0 (default): none. */
+  rampdownEpochs?: number;
+}
+
+/**
+ * The Mean Teacher authors' schedule (their adjust_learning_rate): `linearRampup` from `startLr`
+ * to the base lr, times `cosineRampdown` over `rampdownEpochs`.
+ */
+export class RampupCosineRampdownLR extends EpochScheduleLR {
+  readonly startLr: number;
+  readonly rampupEpochs: number;
+  readonly rampdownEpochs: number;
+
+  constructor(optimizer: Optimizer, options: RampupCosineRampdownOptions = {}) {
+    const o = checkOptions('RampupCosineRampdownLR', options, ['options', 2]);
+    super(optimizer, o);
+    this.startLr = checkNumber('RampupCosineRampdownLR', 'startLr', o.startLr ?? 0, { min: 0 });
+    this.rampupEpochs = checkNumber('RampupCosineRampdownLR', 'rampupEpochs', o.rampupEpochs ?? 0, { min: 0 });
+    this.rampdownEpochs = checkNumber('RampupCosineRampdownLR', 'rampdownEpochs', o.rampdownEpochs ?? 0, { min: 0 });
+    this.initialStep();
+  }
+
+  protected lrAt(base: number, epoch: number): number {
+    const rampedUp = linearRampup(epoch, this.rampupEpochs) * (base - this.startLr) + this.startLr;
+    return this.rampdownEpochs ? rampedUp * cosineRampdown(epoch, this.rampdownEpochs) : rampedUp;
   }
 }

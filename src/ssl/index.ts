@@ -1,7 +1,7 @@
 // Momentum-teacher learning: `torch.ssl`.
 export { emaUpdate } from './ema';
 export type { BufferPolicy, HasWeights } from './ema';
-export { sigmoidRampup, linearRampup, cosineRampdown } from './ramps';
+export { sigmoidRampup, linearRampup, cosineRampdown } from '../optim/ramps';
 export { softmaxMseLoss, softmaxKlLoss, symmetricMseLoss } from './losses';
 export { MeanTeacher } from './mean-teacher';
 export type { MeanTeacherOptions, MeanTeacherLoss, TeachableModule, Outputs } from './mean-teacher';

@@ -7,7 +7,7 @@ import type { Tensor } from '../tensor';
 import { zeros } from '../factories';
 import { emaUpdate, BufferPolicy, HasWeights } from './ema';
 import { softmaxMseLoss, softmaxKlLoss, symmetricMseLoss } from './losses';
-import { sigmoidRampup } from './ramps';
+import { sigmoidRampup } from '../optim/ramps';
 import { checkNumber, checkOptions, checkTensor, describe } from '../check';
 
 // A hyper-parameter that must be a number satisfying `ok` (the messages name the bounds).

@@ -71,7 +71,20 @@ def hflip(x):
     return TF.hflip(x)
 
 
-OPS = {f.__name__: f for f in [resized_crop, brightness, contrast, saturation, hue, grayscale, gaussian_blur, pad_crop, normalize, hflip]}
+@per_image
+def solarize(img, i, threshold):
+    return TF.solarize(img, threshold)
+
+
+def random_solarize(x, threshold, p, seed):
+    """torchvision's RandomSolarize image by image, its coin tosses from the seeded generator."""
+    torch.manual_seed(seed)
+    transform = torchvision.transforms.RandomSolarize(threshold, p)
+    return torch.stack([transform(img) for img in x])
+
+
+OPS = {f.__name__: f for f in [resized_crop, brightness, contrast, saturation, hue, grayscale, gaussian_blur, pad_crop, normalize, hflip,
+                               solarize, random_solarize]}
 
 
 def main():

@@ -31,7 +31,18 @@ SCHEDULERS = {
                                                             S.StepLR(o, step_size=2, gamma=0.5),
                                                             S.CosineAnnealingLR(o, T_max=6, eta_min=0.01)],
                                              milestones=[3, 9]),
+    # The papers' schedules that lrScheduler.WarmupCosineLR and WarmupMultiStepLR follow: without a
+    # warm-up and stepped per epoch, PyTorch's own; stepped per batch (4 to an epoch) with a linear
+    # warm-up from 0, moco-v3's (cosine) and main_moco's (steps) formulas of the fractional epoch.
+    "moco_cos": lambda o: S.CosineAnnealingLR(o, T_max=10),
+    "moco_step": lambda o: S.MultiStepLR(o, milestones=[6, 8], gamma=0.1),
+    "warmup_cosine_per_batch": lambda o: S.LambdaLR(o, lr_lambda=lambda t: warmup_then(t / 4, 2, lambda e: 0.5 * (1 + math.cos(math.pi * (e - 2) / (5 - 2))))),
+    "warmup_steps_per_batch": lambda o: S.LambdaLR(o, lr_lambda=lambda t: warmup_then(t / 4, 0.5, lambda e: 0.5 ** len([m for m in [1.5, 3] if e >= m]))),
 }
+
+
+def warmup_then(epoch, warmup, after):
+    return epoch / warmup if epoch < warmup else after(epoch)
 
 
 def run(case):

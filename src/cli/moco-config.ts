@@ -1,18 +1,13 @@
-// What `train moco` and `eval linear` share: the datasets, the encoder wrapped in MoCo as a config
-// says, the flags that choose them, and the config.json of a `train moco` run folder.
+// What `train moco` and `eval linear` share: the datasets by name, the encoder wrapped in MoCo as
+// a config says, the flags that choose them, and the config.json of a `train moco` run folder.
 import * as fs from 'fs';
 import * as path from 'path';
 import { CIFAR10, FashionMNIST } from '../data';
 import { FASHION_MNIST_ROOT } from '../data/datasets';
 import type { ImageDataset } from '../data';
-import * as transforms from '../data/transforms';
-import type { Transform } from '../data/transforms';
-import { resnet18, SmallCnn } from '../models';
-import { Module, Sequential } from '../nn';
-import type { Linear } from '../nn';
-import { tidy } from '../scope';
+import { CIFAR10_NORMALIZE, ChannelStatistics, FASHION_MNIST_NORMALIZE } from '../data/statistics';
+import { mocoEncoder, MoCoEncoderArch } from '../models';
 import { MoCo, MoCoVersion } from '../ssl/moco';
-import type { Tensor } from '../tensor';
 import type { FlagSpecs } from './args';
 
 export type DatasetName = 'fashion-mnist' | 'cifar10';
@@ -21,8 +16,7 @@ interface DatasetInfo {
   classes: number;
   channels: number;
   size: number;
-  mean: number[];
-  std: number[];
+  statistics: ChannelStatistics;
   root?: string;
   load(root: string | undefined, train: boolean): ImageDataset;
 }
@@ -32,8 +26,7 @@ export const DATASETS: Record<DatasetName, DatasetInfo> = {
     classes: 10,
     channels: 1,
     size: 28,
-    mean: [0.286],
-    std: [0.353],
+    statistics: FASHION_MNIST_NORMALIZE,
     root: FASHION_MNIST_ROOT,
     load: (root, train) => new FashionMNIST({ root, train }),
   },
@@ -41,42 +34,15 @@ export const DATASETS: Record<DatasetName, DatasetInfo> = {
     classes: 10,
     channels: 3,
     size: 32,
-    mean: [0.4914, 0.4822, 0.4465],
-    std: [0.247, 0.2435, 0.2616],
+    statistics: CIFAR10_NORMALIZE,
     load: (root, train) => new CIFAR10({ root, train }),
   },
 };
 
-/** The model's input: uint8 pixels -> floats in [0, 1] -> normalised with the dataset's statistics. */
-export function inputPreparation(dataset: DatasetName): Transform {
-  const normalize = transforms.normalize(DATASETS[dataset]);
-  return (pixels) => tidy(() => normalize(pixels.float().div(255)));
-}
-
-/**
- * The small CNN's convolutional stages with its classifier under torchvision's name `fc`, which
- * MoCo builds its heads on.
- */
-export class SmallCnnEncoder extends Module {
-  features: Sequential;
-  fc: Linear;
-
-  constructor(options: { channels: number; width: number; numClasses: number }) {
-    super();
-    const cnn = new SmallCnn(options);
-    this.features = cnn.features;
-    this.fc = cnn.fc1;
-  }
-
-  forward(x: Tensor): Tensor {
-    return this.fc.call(this.features.call(x).flatten(1));
-  }
-}
-
 export interface EncoderConfig {
   version: MoCoVersion;
   dataset: DatasetName;
-  arch: 'small-cnn' | 'resnet18';
+  arch: MoCoEncoderArch;
   width: number;
   dim: number;
   mlpDim: number;
@@ -89,11 +55,7 @@ export interface EncoderConfig {
 
 /** The encoder (`fc` outputs `dim`) wrapped in MoCo as the config says. */
 export function buildMoCo(config: EncoderConfig, device: string): MoCo {
-  const channels = DATASETS[config.dataset].channels;
-  const encoder =
-    config.arch === 'resnet18'
-      ? resnet18({ numClasses: config.dim, cifarStem: true, inChannels: channels })
-      : new SmallCnnEncoder({ channels, width: config.width, numClasses: config.dim });
+  const encoder = mocoEncoder({ arch: config.arch, inChannels: DATASETS[config.dataset].channels, dim: config.dim, width: config.width });
   return new MoCo({
     encoder: encoder.to(device),
     version: config.version,
