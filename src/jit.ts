@@ -11,20 +11,7 @@ import { FileFormatError, TorchError } from './errors';
 import { Tensor } from './tensor';
 import type { Device } from './types';
 
-interface JitNative {
-  jitLoad(path: string, device?: string): number;
-  jitCall(id: number, method: string, args: unknown[], tensorFactory: (h: number) => Tensor): unknown;
-  jitNamedTensors(id: number): [string, number, boolean][];
-  jitTrain(id: number, mode: boolean): void;
-  jitIsTraining(id: number): boolean;
-  jitTo(id: number, device?: string, dtype?: string): void;
-  jitCopy(id: number): number;
-  jitSave(id: number): Buffer;
-  jitFree(id: number): void;
-}
-
-const jitNative = native as unknown as JitNative;
-const released = new FinalizationRegistry<number>((id) => jitNative.jitFree(id));
+const released = new FinalizationRegistry<number>((id) => native.jitFree(id));
 const makeTensor = (h: number) => new Tensor(h);
 
 /** A loaded TorchScript module. `forward` runs the scripted forward; other methods via `runMethod`. */
@@ -38,22 +25,22 @@ export class ScriptModule extends Module {
     this.id = id;
     released.register(this, id);
     this.refreshTensors();
-    this.training = jitNative.jitIsTraining(id);
+    this.training = native.jitIsTraining(id);
   }
 
   private refreshTensors(): void {
-    this.tensors = jitNative.jitNamedTensors(this.id).map(([name, h, isParameter]) => [name, keep(new Tensor(h)), isParameter]);
+    this.tensors = native.jitNamedTensors(this.id).map(([name, h, isParameter]) => [name, keep(new Tensor(h)), isParameter]);
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   forward(...args: any[]): any {
-    return jitNative.jitCall(this.id, 'forward', args, makeTensor);
+    return native.jitCall(this.id, 'forward', args, makeTensor);
   }
 
   /** Calls another method of the scripted module by name. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   runMethod(name: string, ...args: any[]): any {
-    return jitNative.jitCall(this.id, name, args, makeTensor);
+    return native.jitCall(this.id, name, args, makeTensor);
   }
 
   protected ownParameters(): [string, Tensor][] {
@@ -74,20 +61,20 @@ export class ScriptModule extends Module {
   }
 
   train(mode = true): this {
-    jitNative.jitTrain(this.id, mode);
+    native.jitTrain(this.id, mode);
     this.training = mode;
     return this;
   }
 
   to(target: ModuleTarget): this {
     const { device, dtype } = parseTarget(target);
-    jitNative.jitTo(this.id, device, dtype);
+    native.jitTo(this.id, device, dtype);
     this.refreshTensors();
     return this;
   }
 
   protected copyWith(memo: Map<object, unknown>): this {
-    const clone = new ScriptModule(jitNative.jitCopy(this.id)) as this;
+    const clone = new ScriptModule(native.jitCopy(this.id)) as this;
     clone.train(this.training);
     memo.set(this, clone);
     return clone;
@@ -95,7 +82,7 @@ export class ScriptModule extends Module {
 
   /** Saves the module (with its current weights) as a TorchScript archive that Python's torch.jit.load reads. */
   save(file: string): void {
-    writeFileAtomic(file, jitNative.jitSave(this.id));
+    writeFileAtomic(file, native.jitSave(this.id));
   }
 }
 
@@ -104,7 +91,7 @@ export function load(file: string, options: { device?: Device } = {}): ScriptMod
   const { device } = checkLoadArguments('torch.jit.load', file, options);
   let id: number;
   try {
-    id = jitNative.jitLoad(file, device);
+    id = native.jitLoad(file, device);
   } catch (e) {
     // LibTorch reads the file itself: one that is there but refused is not a TorchScript archive.
     const Kind = fs.existsSync(file) && fs.statSync(file).isFile() ? FileFormatError : TorchError;

@@ -5,7 +5,8 @@ import { native } from './native';
 
 const ids = new Map<string, number>();
 
-function opId(name: string): number {
+/** The addon's id of operator `name` ("add", or one overload: "add.Tensor"), looked up once. */
+export function opId(name: string): number {
   let id = ids.get(name);
   if (id === undefined) {
     const dot = name.indexOf('.');

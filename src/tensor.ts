@@ -1,7 +1,9 @@
 // The Tensor: a handle to a LibTorch at::Tensor, with PyTorch's methods. The hottest binary ops
 // have typed fast paths in the addon; every other method is a thin call of its ATen operator
 // through the generic path (native/dispatch.cc), so autograd records both alike.
-import { native, Handle } from './native';
+import { native, Results } from './native';
+import type { Handle } from './native';
+import { opId } from './ops';
 import { track } from './scope';
 import { libtorchAtLeast } from './runtime';
 import { format } from './format';
@@ -70,56 +72,6 @@ const ARRAY_TYPES: Record<string, { new (buffer: ArrayBuffer): TypedArray }> = {
 
 // ---- the generic path, as typed wrappers use it ----------------------------------------------
 
-// How the addon returns results (see native/dispatch.cc): as JS values, not at all, or as a bare handle.
-const enum Results {
-  Values = 0,
-  None = 1,
-  Handle = 2,
-}
-
-// The addon's typed fast paths beyond the binary ones that src/native.ts declares.
-const fast = native as unknown as {
-  relu(h: Handle): Handle;
-  exp(h: Handle): Handle;
-  log(h: Handle): Handle;
-  sigmoid(h: Handle): Handle;
-  tanh(h: Handle): Handle;
-  neg(h: Handle): Handle;
-  sumAll(h: Handle): Handle;
-  softmax(h: Handle, dim: number): Handle;
-  logSoftmax(h: Handle, dim: number): Handle;
-  select(h: Handle, dim: number, index: number): Handle;
-  slice(h: Handle, dim: number, start: number | null, stop: number | null, step: number): Handle;
-  index(h: Handle, indices: (Handle | null)[] | Handle): Handle;
-  sumDims(h: Handle, dim: number | number[], keepdim: boolean): Handle;
-  meanDims(h: Handle, dim: number | number[], keepdim: boolean): Handle;
-  add_(h: Handle, other: Handle, alpha?: number): void;
-  sub_(h: Handle, other: Handle, alpha?: number): void;
-  mul_(h: Handle, other: Handle): void;
-  div_(h: Handle, other: Handle): void;
-  add_Scalar(h: Handle, other: number, alpha?: number): void;
-  sub_Scalar(h: Handle, other: number, alpha?: number): void;
-  mul_Scalar(h: Handle, other: number): void;
-  div_Scalar(h: Handle, other: number): void;
-  isContiguous(t: Tensor): boolean;
-};
-
-const dispatch = native as unknown as {
-  call(id: number, results: Results, handleMask: number, positional: number, ...argsThenOptions: unknown[]): unknown;
-};
-
-const opIds = new Map<string, number>();
-
-function opId(name: string): number {
-  let id = opIds.get(name);
-  if (id === undefined) {
-    const dot = name.indexOf('.');
-    id = dot < 0 ? native.opId(name) : native.opId(name.slice(0, dot), name.slice(dot + 1));
-    opIds.set(name, id);
-  }
-  return id;
-}
-
 // The arguments as the addon takes them fastest: each Tensor replaced by its bare handle, with a
 // bit mask saying which (so the addon reads no `_h` property), then the options given (not
 // undefined) as name, value pairs (so the addon lists no object's properties).
@@ -138,7 +90,7 @@ function call(name: string, args: unknown[], kwargs: object | undefined, results
   if (kwargs !== undefined) {
     for (const [key, value] of Object.entries(kwargs)) if (value !== undefined) given.push(key, value);
   }
-  return dispatch.call(opId(name), results, handleMask, args.length, ...given);
+  return native.call(opId(name), results, handleMask, args.length, ...given);
 }
 
 /** Calls ATen operator `name` (overload optional: `'add.Tensor'`) whose result is one tensor. */
@@ -186,8 +138,8 @@ const dtypeOption = (dtype?: Dtype) => (dtype === undefined ? undefined : { dtyp
 
 // Reductions with a typed path in the addon for `(dims, keepdim)`.
 const dimsReductions: Record<string, ((h: Handle, dim: number | number[], keepdim: boolean) => Handle) | undefined> = {
-  sum: fast.sumDims,
-  mean: fast.meanDims,
+  sum: native.sumDims,
+  mean: native.meanDims,
 };
 
 // A reduction over all elements, or over `dim` (the `.dim` overloads), positionally. (A single
@@ -207,10 +159,10 @@ function reduction(name: string, self: Tensor, options: ReduceOptions): Tensor {
 // a bare handle is a number too), else by the generic path.
 type InPlaceFast = (h: Handle, other: number, alpha?: number) => void;
 const arithmeticInPlaceFast: Record<'add_' | 'sub_' | 'mul_' | 'div_', { tensor: InPlaceFast; scalar: InPlaceFast }> = {
-  add_: { tensor: fast.add_, scalar: fast.add_Scalar },
-  sub_: { tensor: fast.sub_, scalar: fast.sub_Scalar },
-  mul_: { tensor: fast.mul_, scalar: fast.mul_Scalar },
-  div_: { tensor: fast.div_, scalar: fast.div_Scalar },
+  add_: { tensor: native.add_, scalar: native.add_Scalar },
+  sub_: { tensor: native.sub_, scalar: native.sub_Scalar },
+  mul_: { tensor: native.mul_, scalar: native.mul_Scalar },
+  div_: { tensor: native.div_, scalar: native.div_Scalar },
 };
 function arithmeticInPlace(self: Tensor, name: keyof typeof arithmeticInPlaceFast, other: TensorLike, options?: { alpha?: number }): Tensor {
   const alpha = options?.alpha;
@@ -290,7 +242,7 @@ export class Tensor {
 
   /** Whether the elements lie in row-major order without gaps. */
   isContiguous(): boolean {
-    return fast.isContiguous(this);
+    return native.isContiguous(this);
   }
 
   /** Whether autograd records operations on this tensor. */
@@ -467,17 +419,17 @@ export class Tensor {
 
   /** `-this`. */
   neg(): Tensor {
-    return new Tensor(fast.neg(this._h));
+    return new Tensor(native.neg(this._h));
   }
 
   /** e to the power of each element. */
   exp(): Tensor {
-    return new Tensor(fast.exp(this._h));
+    return new Tensor(native.exp(this._h));
   }
 
   /** The natural logarithm (nan below 0, -inf at 0). */
   log(): Tensor {
-    return new Tensor(fast.log(this._h));
+    return new Tensor(native.log(this._h));
   }
 
   /** `log(1 + x)`, accurate near 0. */
@@ -542,17 +494,17 @@ export class Tensor {
 
   /** `1 / (1 + exp(-x))`. */
   sigmoid(): Tensor {
-    return new Tensor(fast.sigmoid(this._h));
+    return new Tensor(native.sigmoid(this._h));
   }
 
   /** The hyperbolic tangent. */
   tanh(): Tensor {
-    return new Tensor(fast.tanh(this._h));
+    return new Tensor(native.tanh(this._h));
   }
 
   /** `max(x, 0)`. */
   relu(): Tensor {
-    return new Tensor(fast.relu(this._h));
+    return new Tensor(native.relu(this._h));
   }
 
   /** Clamps into [min, max]; either bound may be omitted (null) or be a tensor: `clamp(0, 1)`, `clamp({ min: 0 })`. */
@@ -645,7 +597,7 @@ export class Tensor {
 
   /** Sum of all elements, or along `dim`: `sum()`, `sum(1)`, `sum({ dim: [0, 1], keepdim: true })`. */
   sum(dim?: number | number[] | ReduceOptions, options?: ReduceOptions): Tensor {
-    if (dim === undefined && options === undefined) return new Tensor(fast.sumAll(this._h));
+    if (dim === undefined && options === undefined) return new Tensor(native.sumAll(this._h));
     return reduction('sum', this, reduceArgs('sum', dim, options));
   }
 
@@ -742,13 +694,13 @@ export class Tensor {
 
   /** Softmax along `dim` (optionally computed in `dtype`). */
   softmax(dim: number, options: { dtype?: Dtype } = {}): Tensor {
-    if (Number.isInteger(dim) && options.dtype === undefined) return new Tensor(fast.softmax(this._h, dim));
+    if (Number.isInteger(dim) && options.dtype === undefined) return new Tensor(native.softmax(this._h, dim));
     return tensorOp('softmax', [this, dim, options.dtype ?? null]);
   }
 
   /** Log-softmax along `dim`, computed stably in one op. */
   logSoftmax(dim: number, options: { dtype?: Dtype } = {}): Tensor {
-    if (Number.isInteger(dim) && options.dtype === undefined) return new Tensor(fast.logSoftmax(this._h, dim));
+    if (Number.isInteger(dim) && options.dtype === undefined) return new Tensor(native.logSoftmax(this._h, dim));
     return tensorOp('log_softmax', [this, dim, options.dtype ?? null]);
   }
 
@@ -836,7 +788,7 @@ export class Tensor {
 
   /** Index `index` of dim `dim`, dropping the dim (a view). */
   select(dim: number, index: number): Tensor {
-    if (Number.isInteger(dim) && Number.isInteger(index)) return new Tensor(fast.select(this._h, dim, index));
+    if (Number.isInteger(dim) && Number.isInteger(index)) return new Tensor(native.select(this._h, dim, index));
     return tensorOp('select', [this, dim, index]);
   }
 
@@ -889,10 +841,10 @@ export class Tensor {
     if (indices.length === 1) {
       const only = indices[0];
       if (typeof only === 'number') return this.select(0, only);
-      if (only instanceof Tensor) return new Tensor(fast.index(this._h, only._h));
+      if (only instanceof Tensor) return new Tensor(native.index(this._h, only._h));
     }
     const { view, advanced } = this.basicIndex(indices);
-    return advanced ? new Tensor(fast.index(view._h, advanced.map((t) => (t === null ? null : t._h)))) : view;
+    return advanced ? new Tensor(native.index(view._h, advanced.map((t) => (t === null ? null : t._h)))) : view;
   }
 
   // Applies numbers, slices, null and '...' as views; tensor indices are collected, by the dim
@@ -910,7 +862,7 @@ export class Tensor {
         view = view.select(dim, spec);
       } else if (typeof spec === 'string' || spec instanceof Slice) {
         const s = typeof spec === 'string' ? parseSlice(spec) : spec;
-        if (s.start !== null || s.stop !== null || s.step !== 1) view = new Tensor(fast.slice(view._h, dim, s.start, s.stop, s.step));
+        if (s.start !== null || s.stop !== null || s.step !== 1) view = new Tensor(native.slice(view._h, dim, s.start, s.stop, s.step));
         dim++;
       } else {
         while (advanced.length < dim) advanced.push(null);

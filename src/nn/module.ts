@@ -2,24 +2,19 @@
 // are registered by the assignment itself, in the order they were assigned, and every traversal
 // (parameters, state dicts, train/eval, to, copy) walks them the way PyTorch does.
 import { noGrad } from '../autograd';
-import { native } from '../native';
+import { native, Results } from '../native';
 import { keep } from '../scope';
-import { callOp } from '../ops';
+import { callOp, opId } from '../ops';
 import { checkBool, checkOptions, describe, isPlainObject } from '../check';
 import { ArgumentError } from '../errors';
 import { Tensor } from '../tensor';
 import { DTYPES } from '../types';
 import type { Device, Dtype } from '../types';
 
-const addon = native as unknown as { callOp(id: number, args: unknown[], kwargs: undefined, results: number): number };
-const HANDLE_RESULT = 2;
-let detachId = -1;
-
 // A new handle to `data`'s storage, cut from the autograd graph (no Tensor object in between, so
 // no scope or collector owns it twice).
 function detachedHandle(data: Tensor): number {
-  if (detachId < 0) detachId = native.opId('detach');
-  return addon.callOp(detachId, [data], undefined, HANDLE_RESULT);
+  return native.callOp(opId('detach'), [data], undefined, Results.Handle);
 }
 
 /**

@@ -3,27 +3,15 @@
 import { enableGrad } from '../autograd';
 import { tensor } from '../factories';
 import { native } from '../native';
+import type { Handle } from '../native';
 import { Tensor } from '../tensor';
 import { checkBool, checkOptions, describe, fail } from '../check';
 import { ArgumentError, ArgumentValueError, DisposedTensorError } from '../errors';
 
-type Handle = number;
+// A parameter's state as the addon holds it: tensors by handle, counts as numbers.
 type NativeState = Record<string, Handle | number>;
 
-interface OptimNative {
-  optimCreate(kind: string, groups: { params: Tensor[]; options: object }[], defaults: object): number;
-  optimAddParamGroup(id: number, params: Tensor[], options: object): void;
-  optimStep(id: number): void;
-  optimZeroGrad(id: number, setToNone: boolean): void;
-  optimGetOptions(id: number, group: number): Record<string, unknown>;
-  optimSetOption(id: number, group: number, name: string, value: unknown): void;
-  optimState(id: number): (NativeState | null)[];
-  optimSetState(id: number, param: number, state: Record<string, Tensor | number> | null): void;
-  optimFree(id: number): void;
-}
-
-const nativeOptim = native as unknown as OptimNative;
-const released = new FinalizationRegistry<number>((id) => nativeOptim.optimFree(id));
+const released = new FinalizationRegistry<number>((id) => native.optimFree(id));
 
 /**
  * One parameter group: its `params` and its options as properties (`lr`, `momentum`,
@@ -114,7 +102,7 @@ export abstract class Optimizer<O extends object = object> {
         seen.add(p);
       }
     }
-    this.id = nativeOptim.optimCreate(
+    this.id = native.optimCreate(
       kind,
       specs.map((s) => ({ params: s.params, options: s.options })),
       defaults,
@@ -126,13 +114,13 @@ export abstract class Optimizer<O extends object = object> {
   // A group object whose option properties read and write the native optimizer's.
   private groupView(index: number, params: Tensor[]): ParamGroup {
     const group = { params } as ParamGroup;
-    for (const name of Object.keys(nativeOptim.optimGetOptions(this.id, index))) {
+    for (const name of Object.keys(native.optimGetOptions(this.id, index))) {
       Object.defineProperty(group, name, {
         enumerable: true,
-        get: () => nativeOptim.optimGetOptions(this.id, index)[name],
+        get: () => native.optimGetOptions(this.id, index)[name],
         set: (value: unknown) => {
           checkHyperParameter(this.constructor.name, name, value, false);
-          nativeOptim.optimSetOption(this.id, index, name, value);
+          native.optimSetOption(this.id, index, name, value);
         },
       });
     }
@@ -145,7 +133,7 @@ export abstract class Optimizer<O extends object = object> {
     checkHyperParameters(this.constructor.name, spec.options);
     const known = new Set(this.paramGroups.flatMap((g) => g.params));
     if (spec.params.some((p) => known.has(p))) throw new Error('some parameters appear in more than one parameter group');
-    nativeOptim.optimAddParamGroup(this.id, spec.params, spec.options);
+    native.optimAddParamGroup(this.id, spec.params, spec.options);
     this.paramGroups.push(this.groupView(this.paramGroups.length, spec.params));
   }
 
@@ -155,13 +143,13 @@ export abstract class Optimizer<O extends object = object> {
    */
   step(closure?: () => Tensor): Tensor | undefined {
     const loss = closure ? enableGrad(closure) : undefined;
-    nativeOptim.optimStep(this.id);
+    native.optimStep(this.id);
     return loss;
   }
 
   /** Frees the parameters' gradients (`setToNone`, the default, as PyTorch 2) or zeroes them. */
   zeroGrad(options: { setToNone?: boolean } = {}): void {
-    nativeOptim.optimZeroGrad(this.id, options.setToNone ?? true);
+    native.optimZeroGrad(this.id, options.setToNone ?? true);
   }
 
   /**
@@ -170,13 +158,13 @@ export abstract class Optimizer<O extends object = object> {
    */
   stateDict(): OptimizerStateDict {
     const state: Record<number, ParamState> = {};
-    nativeOptim.optimState(this.id).forEach((s, i) => {
+    native.optimState(this.id).forEach((s, i) => {
       if (s) state[i] = this.stateFromNative(s);
     });
     let index = 0;
     const param_groups = this.paramGroups.map((group, i) => {
       const out: Record<string, unknown> = {};
-      for (const [name, value] of Object.entries(nativeOptim.optimGetOptions(this.id, i))) out[toSnake(name)] = value;
+      for (const [name, value] of Object.entries(native.optimGetOptions(this.id, i))) out[toSnake(name)] = value;
       Object.assign(out, this.fixedGroupKeys);
       if (group.initialLr !== undefined) out.initial_lr = group.initialLr;
       out.params = group.params.map(() => index++);
@@ -212,7 +200,7 @@ export abstract class Optimizer<O extends object = object> {
     groups.forEach((saved, i) => this.loadGroupOptions(i, saved));
     savedIds.forEach((savedId, index) => {
       const saved = (stateDict.state as Record<string, Record<string, unknown>>)[String(savedId)];
-      nativeOptim.optimSetState(this.id, index, saved === undefined || saved === null ? null : this.stateToNative(savedId, saved));
+      native.optimSetState(this.id, index, saved === undefined || saved === null ? null : this.stateToNative(savedId, saved));
     });
   }
 
