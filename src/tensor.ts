@@ -850,6 +850,8 @@ export class Tensor {
   // Applies numbers, slices, null and '...' as views; tensor indices are collected, by the dim
   // of the view they address, for one `aten::index` call (PyTorch's own order of work).
   private basicIndex(indices: IndexSpec[]): { view: Tensor; advanced: (Tensor | null)[] | null } {
+    // The view starts as this tensor and is replaced by each step's view.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     let view: Tensor = this;
     let dim = 0;
     const advanced: (Tensor | null)[] = [];

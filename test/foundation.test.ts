@@ -33,7 +33,7 @@ describe('foundation', () => {
   });
 
   test('version names the package, the LibTorch it was built for and its CUDA, as Python does', () => {
-    const pkg = require('../package.json');
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
     const python = pythonTorch();
     expect(torch.version.momentumTorch).toBe(pkg.version);
     // Debian's 1.13.1 packages carry 1.13.0 headers and report 1.13.0a0 from Python; pip's say 2.13.0+cpu.

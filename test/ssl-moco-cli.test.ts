@@ -15,6 +15,8 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+// The printed JSON, read field by field by each test (a training or a linear-probe result).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function run(command: typeof trainMoCoCommand, args: string[]): Promise<any> {
   const write = process.stdout.write;
   let printed = '';

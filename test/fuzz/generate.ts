@@ -212,7 +212,6 @@ const method = (args: string[]) => `${args[0]}.`;
 const receiver = (make = () => torch.randn([2, 3])): Slot => ({ name: 'self', valid: make, invalid: [['disposed', disposed]], edge: EDGE_TENSORS });
 
 // Tensor methods: `x.NAME(...)`, x a valid tensor unless mutated.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 function tensorMethod(name: string, aten: string[], slots: Slot[], self: Slot = receiver()): void {
   // A disposed receiver's properties raise the addon's "tensor has been disposed" (its wording fixed by test/errors.test.ts).
   target(name, [...aten, 'disposed'], [self, ...slots], (x: any, ...args: unknown[]) => x[name](...args), (a) => `${method(a)}${name}(${a.slice(1).join(', ')})`); // eslint-disable-line @typescript-eslint/no-explicit-any
